@@ -1,0 +1,121 @@
+#include "sensor/capture/packet_source.h"
+
+#include <pcap/pcap.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "gtest/gtest.h"
+
+namespace dbaudit::sensor::capture {
+namespace {
+
+std::string TempPath(const std::string& name) {
+  return std::string(::testing::TempDir()) + "/" + name;
+}
+
+// Writes a classic little-endian pcap file (nanosecond magic when `nanos`) with the given frames.
+// pcap file header: magic(4) major(2) minor(2) thiszone(4) sigfigs(4) snaplen(4) linktype(4);
+// record header: ts_sec(4) ts_frac(4) caplen(4) len(4).
+void WritePcap(const std::string& path, bool nanos, int linktype,
+               const std::vector<std::string>& frames, size_t cut_tail = 0) {
+  std::string out;
+  auto u32 = [&out](uint32_t v) { out.append(reinterpret_cast<const char*>(&v), 4); };
+  auto u16 = [&out](uint16_t v) { out.append(reinterpret_cast<const char*>(&v), 2); };
+  u32(nanos ? 0xa1b23c4d : 0xa1b2c3d4);
+  u16(2);
+  u16(4);
+  u32(0);
+  u32(0);
+  u32(65535);
+  u32(static_cast<uint32_t>(linktype));
+  uint32_t sec = 1700000000;
+  for (size_t i = 0; i < frames.size(); ++i) {
+    u32(sec + static_cast<uint32_t>(i));
+    u32(nanos ? 123456789 : 123456);
+    u32(static_cast<uint32_t>(frames[i].size()));
+    u32(static_cast<uint32_t>(frames[i].size()));
+    out += frames[i];
+  }
+  out.resize(out.size() - cut_tail);
+  std::ofstream(path, std::ios::binary) << out;
+}
+
+TEST(PacketSourceTest, ReadsOfflineFileWithNanosecondTimestamps) {
+  std::string path = TempPath("nanos.pcap");
+  WritePcap(path, /*nanos=*/true, DLT_RAW, {std::string(20, 'a'), std::string(30, 'b')});
+  auto source = PacketSource::OpenOffline(path, "");
+  ASSERT_TRUE(source.ok()) << source.status();
+  EXPECT_EQ((*source)->linktype(), DLT_RAW);
+  Packet p;
+  ASSERT_EQ((*source)->Next(&p), NextStatus::kPacket);
+  EXPECT_EQ(p.ts_ns, int64_t{1700000000} * 1000000000 + 123456789);
+  EXPECT_EQ(p.caplen, 20u);
+  EXPECT_EQ(p.data[0], 'a');
+  ASSERT_EQ((*source)->Next(&p), NextStatus::kPacket);
+  EXPECT_EQ(p.caplen, 30u);
+  EXPECT_EQ((*source)->Next(&p), NextStatus::kEnd);
+  CaptureStats stats = (*source)->Stats();
+  EXPECT_EQ(stats.packets, 2u);
+  EXPECT_EQ(stats.bytes, 50u);
+  EXPECT_FALSE(stats.truncated);
+}
+
+TEST(PacketSourceTest, MicrosecondFileIsScaledToNanoseconds) {
+  std::string path = TempPath("micros.pcap");
+  WritePcap(path, /*nanos=*/false, DLT_EN10MB, {std::string(60, 'x')});
+  auto source = PacketSource::OpenOffline(path, "");
+  ASSERT_TRUE(source.ok()) << source.status();
+  Packet p;
+  ASSERT_EQ((*source)->Next(&p), NextStatus::kPacket);
+  EXPECT_EQ(p.ts_ns, int64_t{1700000000} * 1000000000 + 123456000);
+}
+
+TEST(PacketSourceTest, TruncatedFileEndsCleanlyWithWarning) {
+  std::string path = TempPath("truncated.pcap");
+  WritePcap(path, true, DLT_RAW, {std::string(20, 'a'), std::string(40, 'b')}, /*cut_tail=*/10);
+  auto source = PacketSource::OpenOffline(path, "");
+  ASSERT_TRUE(source.ok()) << source.status();
+  Packet p;
+  ASSERT_EQ((*source)->Next(&p), NextStatus::kPacket);
+  EXPECT_EQ((*source)->Next(&p), NextStatus::kEnd);
+  EXPECT_TRUE((*source)->Stats().truncated);
+  EXPECT_FALSE((*source)->error().empty());
+}
+
+TEST(PacketSourceTest, MissingFileIsAnError) {
+  auto source = PacketSource::OpenOffline(TempPath("does-not-exist.pcap"), "");
+  EXPECT_FALSE(source.ok());
+}
+
+TEST(PacketSourceTest, BadFilterIsInvalidArgument) {
+  std::string path = TempPath("filter.pcap");
+  WritePcap(path, true, DLT_EN10MB, {std::string(60, 'x')});
+  auto source = PacketSource::OpenOffline(path, "tcp port not-a-port");
+  ASSERT_FALSE(source.ok());
+  EXPECT_EQ(source.status().code(), absl::StatusCode::kInvalidArgument);
+}
+
+TEST(PacketSourceTest, BreakLoopEndsTheRead) {
+  std::string path = TempPath("break.pcap");
+  WritePcap(path, true, DLT_RAW, {std::string(20, 'a'), std::string(20, 'b')});
+  auto source = PacketSource::OpenOffline(path, "");
+  ASSERT_TRUE(source.ok());
+  (*source)->BreakLoop();
+  Packet p;
+  EXPECT_EQ((*source)->Next(&p), NextStatus::kEnd);
+}
+
+TEST(PacketSourceTest, LiveUnknownInterfaceFailsClearly) {
+  LiveOptions options;
+  options.interface = "dbaudit-no-such-if0";
+  auto source = PacketSource::OpenLive(options);
+  ASSERT_FALSE(source.ok());
+  EXPECT_NE(source.status().message().find("dbaudit-no-such-if0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dbaudit::sensor::capture

@@ -1,0 +1,67 @@
+// The sensor's front half: decode -> flow table -> TCP reassembly -> StreamHandler, spread over
+// N worker threads by a symmetric flow hash (both directions of a connection land on one worker).
+//
+// With workers == 1 everything runs inline on the caller's thread (deterministic; tests use it).
+// With workers > 1 the caller's thread only decodes and hands segments to bounded per-worker
+// queues; it never blocks: when a queue is full the packets are dropped and counted
+// (dbaudit_flow_queue_dropped_packets_total), and reassembly turns the loss into gaps.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <vector>
+
+#include "sensor/capture/packet_source.h"
+#include "sensor/decode/decoder.h"
+#include "sensor/flow/stream_handler.h"
+
+namespace dbaudit::sensor::flow {
+
+class BufferBudget;
+class SessionIdGenerator;
+
+struct EngineOptions {
+  int workers = 1;
+  // Server ports for role detection when the handshake was not captured.
+  std::vector<uint16_t> server_ports;
+  size_t max_flows = 1 << 20;                       // all workers together
+  uint64_t max_flow_buffer_bytes = 4 << 20;         // out-of-order bytes per flow direction
+  uint64_t max_total_buffer_bytes = uint64_t{512} << 20;  // out-of-order bytes, whole engine
+  int64_t idle_timeout_us = int64_t{3600} * 1000000;
+  int64_t closed_linger_us = int64_t{30} * 1000000;
+  size_t queue_batches = 512;  // per worker; a batch holds up to 64 segments
+  uint64_t session_id_seed = 0;  // 0: a random seed per run
+};
+
+class PacketEngine {
+ public:
+  // make_factory(worker_index) is called once per worker, on the constructing thread, before any
+  // packet. Each worker's handlers run on that worker's thread only.
+  PacketEngine(const EngineOptions& options, int linktype,
+               std::function<std::unique_ptr<StreamHandlerFactory>(int worker)> make_factory);
+  ~PacketEngine();  // calls Finish() if it was not called
+  PacketEngine(const PacketEngine&) = delete;
+  PacketEngine& operator=(const PacketEngine&) = delete;
+
+  // Decodes the frame and dispatches its TCP segment. Never blocks.
+  void OnPacket(const capture::Packet& packet);
+  // Live capture had no packet for a while (PacketSource::Next returned kTimeout): hands
+  // partially filled batches to the workers and lets idle timeouts fire at `now_us` (wall clock).
+  void OnIdle(int64_t now_us);
+  // End of capture: delivers what is queued, flushes holes as gaps, closes every flow with
+  // EndReason::kCaptureEnd and joins the workers. Later OnPacket calls are ignored.
+  void Finish();
+
+ private:
+  class Worker;
+
+  EngineOptions options_;
+  decode::Decoder decoder_;
+  std::unique_ptr<BufferBudget> budget_;
+  std::unique_ptr<SessionIdGenerator> ids_;
+  std::vector<std::unique_ptr<Worker>> workers_;
+  bool finished_ = false;
+};
+
+}  // namespace dbaudit::sensor::flow

@@ -1,0 +1,199 @@
+#include "sensor/flow/packet_engine.h"
+
+#include <pcap/dlt.h>
+
+#include <filesystem>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+#include "sensor/decode/decode_test_utils.h"
+#include "sensor/flow/flow_test_utils.h"
+
+namespace dbaudit::sensor::flow {
+namespace {
+
+using decode::testing::IpPacket;
+using decode::testing::TcpSpec;
+using testing::RecordingFactory;
+using testing::Transcript;
+
+constexpr uint8_t kSyn = 0x02, kAck = 0x10, kFin = 0x01, kRst = 0x04, kPshAck = 0x18;
+
+// Feeds raw-IP packets built from TcpSpecs into an engine, one per millisecond.
+class EngineHarness {
+ public:
+  explicit EngineHarness(EngineOptions options = {}, uint16_t accept_port = 0) {
+    options.session_id_seed = 42;
+    engine_ = std::make_unique<PacketEngine>(options, DLT_RAW, [this, accept_port](int) {
+      auto f = std::make_unique<RecordingFactory>(accept_port);
+      factory = f.get();
+      return f;
+    });
+  }
+  void Send(const TcpSpec& t) {
+    frames_.push_back(IpPacket(t));
+    capture::Packet p;
+    p.ts_ns = ts_ns_ += 1000000;
+    p.caplen = p.wire_len = static_cast<uint32_t>(frames_.back().size());
+    p.data = reinterpret_cast<const uint8_t*>(frames_.back().data());
+    engine_->OnPacket(p);
+  }
+  void Finish() { engine_->Finish(); }
+  RecordingFactory* factory = nullptr;
+
+ private:
+  std::unique_ptr<PacketEngine> engine_;
+  std::vector<std::string> frames_;
+  int64_t ts_ns_ = int64_t{1700000000} * 1000000000;
+};
+
+TcpSpec Seg(bool from_client, uint32_t seq, uint32_t ack, uint8_t flags, std::string payload = "") {
+  TcpSpec t;
+  if (!from_client) {
+    std::swap(t.src, t.dst);
+    std::swap(t.sport, t.dport);
+  }
+  t.seq = seq;
+  t.ack = ack;
+  t.flags = flags;
+  t.payload = std::move(payload);
+  return t;
+}
+
+TEST(PacketEngineTest, HandshakeDataAndFinClose) {
+  EngineHarness h;
+  const uint32_t c = 0xFFFFFFF0, s = 5000;  // the client's ISN wraps during the connection
+  h.Send(Seg(true, c, 0, kSyn));
+  h.Send(Seg(false, s, c + 1, kSyn | kAck));
+  h.Send(Seg(true, c + 1, s + 1, kAck));
+  h.Send(Seg(false, s + 1, c + 1, kPshAck, "greeting"));
+  h.Send(Seg(true, c + 1, s + 9, kPshAck, "0123456789ABCDEFGHIJ"));
+  h.Send(Seg(false, s + 9, c + 21, kPshAck, "ok"));
+  h.Send(Seg(true, c + 21, s + 11, kFin | kAck));
+  h.Send(Seg(false, s + 11, c + 22, kFin | kAck));
+  h.Send(Seg(true, c + 22, s + 12, kAck));
+  ASSERT_EQ(h.factory->transcripts.size(), 1u);
+  const Transcript& t = *h.factory->transcripts[0];
+  EXPECT_TRUE(t.closed) << "closed by the FIN exchange before Finish()";
+  EXPECT_EQ(t.close.reason, EndReason::kFin);
+  EXPECT_EQ(t.client, "0123456789ABCDEFGHIJ");
+  EXPECT_EQ(t.server, "greetingok");
+  EXPECT_EQ(t.close.bytes_client_to_server, 20u);
+  EXPECT_EQ(t.close.bytes_server_to_client, 10u);
+  EXPECT_EQ(t.info.client_ip, "10.0.0.1");
+  EXPECT_EQ(t.info.client_port, 40000);
+  EXPECT_EQ(t.info.server_ip, "10.0.0.2");
+  EXPECT_EQ(t.info.server_port, 3306);
+  EXPECT_FALSE(t.info.mid_stream);
+  EXPECT_TRUE(std::regex_match(t.info.session_id, std::regex("s-[0-9a-f]{16}")));
+  h.Finish();
+}
+
+TEST(PacketEngineTest, SynAckFirstStillMakesItsSenderTheServer) {
+  EngineHarness h;
+  h.Send(Seg(false, 100, 11, kSyn | kAck));  // reordered handshake: SYN-ACK before SYN
+  h.Send(Seg(true, 10, 0, kSyn));
+  h.Send(Seg(true, 11, 101, kPshAck, "hello"));
+  h.Finish();
+  ASSERT_EQ(h.factory->transcripts.size(), 1u);
+  const Transcript& t = *h.factory->transcripts[0];
+  EXPECT_EQ(t.info.server_port, 3306);
+  EXPECT_EQ(t.client, "hello");
+  EXPECT_EQ(t.close.reason, EndReason::kCaptureEnd);
+}
+
+TEST(PacketEngineTest, MidStreamPickupUsesServerPortsThenLowerPort) {
+  EngineOptions options;
+  options.server_ports = {40000};
+  EngineHarness h(options);
+  h.Send(Seg(false, 777, 888, kPshAck, "from 3306"));
+  h.Finish();
+  ASSERT_EQ(h.factory->transcripts.size(), 1u);
+  EXPECT_TRUE(h.factory->transcripts[0]->info.mid_stream);
+  EXPECT_EQ(h.factory->transcripts[0]->info.server_port, 40000) << "configured port wins";
+
+  EngineHarness lower;
+  lower.Send(Seg(true, 1, 2, kPshAck, "x"));
+  lower.Finish();
+  EXPECT_EQ(lower.factory->transcripts[0]->info.server_port, 3306) << "lower port is server";
+}
+
+TEST(PacketEngineTest, AckedButUnseenDataBecomesGap) {
+  EngineHarness h;
+  h.Send(Seg(true, 10, 0, kSyn));
+  h.Send(Seg(false, 100, 11, kSyn | kAck));
+  h.Send(Seg(true, 11, 101, kPshAck, "AAAA"));
+  // "BBBB" at 15 is never captured; the server acknowledges it.
+  h.Send(Seg(false, 101, 19, kAck));
+  h.Send(Seg(true, 19, 101, kPshAck, "CCCC"));
+  h.Send(Seg(true, 23, 101, kRst));
+  ASSERT_EQ(h.factory->transcripts.size(), 1u);
+  const Transcript& t = *h.factory->transcripts[0];
+  EXPECT_EQ(t.client, "AAAA[gap 4]CCCC");
+  EXPECT_EQ(t.close.reason, EndReason::kRst);
+  EXPECT_EQ(t.close.bytes_client_to_server, 8u);
+  h.Finish();
+}
+
+TEST(PacketEngineTest, TcpFastOpenDataOnSyn) {
+  EngineHarness h;
+  h.Send(Seg(true, 10, 0, kSyn, "early"));
+  h.Send(Seg(false, 100, 16, kSyn | kAck));
+  h.Send(Seg(true, 16, 101, kPshAck, "-late"));
+  h.Finish();
+  ASSERT_EQ(h.factory->transcripts.size(), 1u);
+  EXPECT_EQ(h.factory->transcripts[0]->client, "early-late");
+}
+
+TEST(PacketEngineTest, NullFactoryResultDropsPayloadButTracksFlow) {
+  EngineHarness h({}, /*accept_port=*/5432);
+  h.Send(Seg(true, 10, 0, kSyn));
+  h.Send(Seg(false, 100, 11, kSyn | kAck));
+  h.Send(Seg(true, 11, 101, kPshAck, "ignored"));
+  h.Finish();
+  EXPECT_TRUE(h.factory->transcripts.empty());
+}
+
+TEST(PacketEngineTest, PureAckForUnknownFlowCreatesNothing) {
+  EngineHarness h;
+  h.Send(Seg(true, 10, 20, kAck));
+  h.Send(Seg(true, 10, 20, kFin | kAck));
+  h.Finish();
+  EXPECT_TRUE(h.factory->transcripts.empty());
+}
+
+TEST(PacketEngineTest, IdleTimeoutClosesFlow) {
+  EngineOptions options;
+  options.idle_timeout_us = 5000;  // 5 ms; the harness advances 1 ms per packet
+  EngineHarness h(options);
+  h.Send(Seg(true, 1, 2, kPshAck, "first"));
+  TcpSpec other = Seg(true, 9, 9, kAck);
+  other.sport = 50000;
+  for (int i = 0; i < 3000; ++i) h.Send(other);  // another, untracked, 4-tuple's ACKs
+  ASSERT_EQ(h.factory->transcripts.size(), 1u);
+  EXPECT_TRUE(h.factory->transcripts[0]->closed);
+  EXPECT_EQ(h.factory->transcripts[0]->close.reason, EndReason::kIdleTimeout);
+  h.Finish();
+}
+
+TEST(PacketEngineTest, MaxFlowsEvictsOldestIdle) {
+  EngineOptions options;
+  options.max_flows = 2;
+  EngineHarness h(options);
+  for (uint16_t port : {1001, 1002, 1003}) {
+    TcpSpec t = Seg(true, 1, 2, kPshAck, "x");
+    t.sport = port;
+    h.Send(t);
+  }
+  ASSERT_EQ(h.factory->transcripts.size(), 3u);
+  EXPECT_EQ(h.factory->transcripts[0]->close.reason, EndReason::kEvicted);
+  EXPECT_FALSE(h.factory->transcripts[1]->closed);
+  h.Finish();
+  EXPECT_EQ(h.factory->transcripts[2]->close.reason, EndReason::kCaptureEnd);
+}
+
+}  // namespace
+}  // namespace dbaudit::sensor::flow

@@ -1,0 +1,232 @@
+#include "sensor/flow/tcp_reassembler.h"
+
+#include <algorithm>
+#include <cstring>
+#include <iterator>
+
+#include "sensor/flow/flow_counters.h"
+
+namespace dbaudit::sensor::flow {
+namespace {
+
+// The largest window TCP can advertise (65535 << 14, RFC 7323): an ACK further ahead of what was
+// delivered than this cannot be genuine and would otherwise turn into a huge bogus gap.
+constexpr int64_t kMaxAckAhead = int64_t{1} << 30;
+
+}  // namespace
+
+void BufferBudget::Add(uint64_t n) {
+  used_.fetch_add(n, std::memory_order_relaxed);
+  GetFlowCounters().buffered_bytes->Add(static_cast<int64_t>(n));
+}
+
+void BufferBudget::Release(uint64_t n) {
+  used_.fetch_sub(n, std::memory_order_relaxed);
+  GetFlowCounters().buffered_bytes->Add(-static_cast<int64_t>(n));
+}
+
+TcpReassembler::TcpReassembler(ReassemblyOutput* out, BufferBudget* budget, uint64_t max_buffered)
+    : out_(out), budget_(budget), max_buffered_(max_buffered) {}
+
+TcpReassembler::~TcpReassembler() {
+  if (buffered_ != 0) budget_->Release(buffered_);
+}
+
+void TcpReassembler::Start(uint32_t first_seq) {
+  if (started_) return;
+  started_ = true;
+  isn_ = first_seq;
+}
+
+// Maps a 32-bit sequence number to the offset nearest the delivery point: the distance is taken
+// modulo 2^32 as a signed value, so a stream may run past 4 GiB and across ISN wrap-around.
+int64_t TcpReassembler::Unwrap(uint32_t seq) const {
+  uint32_t reference = isn_ + static_cast<uint32_t>(delivered_);
+  int32_t distance = static_cast<int32_t>(seq - reference);
+  return static_cast<int64_t>(delivered_) + distance;
+}
+
+void TcpReassembler::AddSegment(int64_t ts_us, uint32_t seq, absl::Span<const uint8_t> data,
+                                uint32_t missing) {
+  const FlowCounters& c = GetFlowCounters();
+  if (!started_) Start(seq);
+  int64_t offset = Unwrap(seq);
+  const uint8_t* p = data.data();
+  int64_t len = static_cast<int64_t>(data.size());
+  if (offset < 0) {  // before the first byte of a picked-up stream
+    int64_t cut = std::min(len, -offset);
+    c.data_before_start_bytes->Add(static_cast<uint64_t>(cut));
+    p += cut;
+    len -= cut;
+    offset += cut;
+  }
+  if (fin_known_ && offset + len > static_cast<int64_t>(fin_offset_)) {
+    int64_t keep = std::max<int64_t>(0, static_cast<int64_t>(fin_offset_) - offset);
+    c.data_after_fin_bytes->Add(static_cast<uint64_t>(len - keep));
+    len = keep;
+    missing = 0;
+  }
+  int64_t end = offset + len;
+  int64_t delivered = static_cast<int64_t>(delivered_);
+  if (end <= delivered) {
+    if (len > 0) c.retransmitted_bytes->Add(static_cast<uint64_t>(len));
+    return;
+  }
+  if (offset < delivered) {
+    c.retransmitted_bytes->Add(static_cast<uint64_t>(delivered - offset));
+    p += delivered - offset;
+    len -= delivered - offset;
+    offset = delivered;
+  }
+  if (offset == delivered && pending_.empty()) {
+    Deliver(ts_us, p, static_cast<uint64_t>(len));  // the common case: in order, no copy
+  } else {
+    if (offset > delivered) c.out_of_order_segments->Add();
+    Insert(static_cast<uint64_t>(offset), p, static_cast<uint64_t>(len));
+    Drain(ts_us);
+    EnforceCaps(ts_us);
+  }
+  if (missing > 0 && delivered_ == static_cast<uint64_t>(end)) {
+    // The snaplen cut this segment: the rest of it can never be seen.
+    c.snaplen_gap_bytes->Add(missing);
+    SkipTo(ts_us, delivered_ + missing);
+  }
+}
+
+void TcpReassembler::SetFin(uint32_t fin_seq) {
+  if (!started_) Start(fin_seq);
+  if (fin_known_) return;  // a retransmitted FIN; the first one stands
+  fin_known_ = true;
+  fin_offset_ = static_cast<uint64_t>(std::max<int64_t>(Unwrap(fin_seq), delivered_));
+}
+
+void TcpReassembler::OnAck(int64_t ts_us, uint32_t ack) {
+  if (!started_) return;
+  int64_t acked = Unwrap(ack);
+  // The FIN occupies one sequence number that carries no byte.
+  if (fin_known_) acked = std::min(acked, static_cast<int64_t>(fin_offset_));
+  int64_t ahead = acked - static_cast<int64_t>(delivered_);
+  if (ahead <= 0) return;
+  const FlowCounters& c = GetFlowCounters();
+  if (ahead > kMaxAckAhead) {
+    c.bogus_acks->Add();
+    return;
+  }
+  uint64_t gaps_before = gap_bytes_;
+  SkipTo(ts_us, static_cast<uint64_t>(acked));
+  if (gap_bytes_ != gaps_before) c.ack_gaps->Add();
+}
+
+void TcpReassembler::Flush(int64_t ts_us) {
+  uint64_t target = delivered_;
+  if (!pending_.empty()) {
+    auto last = std::prev(pending_.end());
+    target = std::max<uint64_t>(target, last->first + last->second.size());
+  }
+  if (fin_known_) target = std::max(target, fin_offset_);
+  SkipTo(ts_us, target);
+}
+
+void TcpReassembler::Deliver(int64_t ts_us, const uint8_t* data, uint64_t len) {
+  if (len == 0) return;
+  delivered_ += len;
+  data_bytes_ += len;
+  out_->OnStreamData(ts_us, absl::MakeConstSpan(data, len));
+}
+
+void TcpReassembler::EmitGap(int64_t ts_us, uint64_t length) {
+  if (length == 0) return;
+  delivered_ += length;
+  gap_bytes_ += length;
+  const FlowCounters& c = GetFlowCounters();
+  c.gaps->Add();
+  c.gap_bytes->Add(length);
+  out_->OnStreamGap(ts_us, length);
+}
+
+// Adds [offset, offset+len) to pending_, keeping bytes already buffered (first-copy policy) and
+// storing only the parts no earlier piece covers. Every overlap is compared with the kept copy.
+void TcpReassembler::Insert(uint64_t offset, const uint8_t* data, uint64_t len) {
+  uint64_t pos = offset;
+  const uint64_t end = offset + len;
+  bool differs = false;
+  bool overlapped = false;
+  auto it = pending_.upper_bound(pos);
+  if (it != pending_.begin()) {
+    auto prev = std::prev(it);
+    uint64_t prev_end = prev->first + prev->second.size();
+    if (prev_end > pos) {
+      uint64_t stop = std::min(prev_end, end);
+      differs |= !SameBytes(prev->second, prev->first, pos, data + (pos - offset), stop - pos);
+      overlapped = true;
+      pos = stop;
+    }
+  }
+  while (pos < end) {
+    uint64_t next_start = it == pending_.end() ? end : std::min(end, it->first);
+    if (next_start > pos) {
+      Store(pos, data + (pos - offset), next_start - pos);
+      pos = next_start;
+    }
+    if (pos >= end) break;
+    uint64_t stop = std::min<uint64_t>(it->first + it->second.size(), end);
+    differs |= !SameBytes(it->second, it->first, pos, data + (pos - offset), stop - pos);
+    overlapped = true;
+    pos = stop;
+    ++it;
+  }
+  if (overlapped) GetFlowCounters().retransmitted_bytes->Add(len);
+  if (differs) GetFlowCounters().overlap_differs->Add();
+}
+
+bool TcpReassembler::SameBytes(const std::vector<uint8_t>& kept, uint64_t kept_offset,
+                               uint64_t offset, const uint8_t* data, uint64_t len) {
+  return std::memcmp(kept.data() + (offset - kept_offset), data, len) == 0;
+}
+
+void TcpReassembler::Store(uint64_t offset, const uint8_t* data, uint64_t len) {
+  pending_.emplace(offset, std::vector<uint8_t>(data, data + len));
+  buffered_ += len;
+  budget_->Add(len);
+}
+
+// Delivers pending pieces that now touch the delivery point.
+void TcpReassembler::Drain(int64_t ts_us) {
+  while (!pending_.empty()) {
+    auto it = pending_.begin();
+    if (it->first > delivered_) break;
+    uint64_t size = it->second.size();
+    uint64_t piece_end = it->first + size;
+    if (piece_end > delivered_) {
+      Deliver(ts_us, it->second.data() + (delivered_ - it->first), piece_end - delivered_);
+    }
+    buffered_ -= size;
+    budget_->Release(size);
+    pending_.erase(it);
+  }
+}
+
+// Moves the delivery point to `target`: buffered pieces before it are delivered in order and
+// every hole between them becomes a gap.
+void TcpReassembler::SkipTo(int64_t ts_us, uint64_t target) {
+  while (delivered_ < target) {
+    if (!pending_.empty() && pending_.begin()->first < target) {
+      uint64_t start = pending_.begin()->first;
+      if (start > delivered_) EmitGap(ts_us, start - delivered_);
+      Drain(ts_us);
+    } else {
+      EmitGap(ts_us, target - delivered_);
+    }
+  }
+  Drain(ts_us);
+}
+
+// Over a cap, the oldest hole is given up as a gap so the bytes behind it can go downstream.
+void TcpReassembler::EnforceCaps(int64_t ts_us) {
+  while (!pending_.empty() && (buffered_ > max_buffered_ || budget_->Exceeded())) {
+    GetFlowCounters().buffer_cap_flushes->Add();
+    SkipTo(ts_us, pending_.begin()->first);
+  }
+}
+
+}  // namespace dbaudit::sensor::flow
