@@ -14,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import traceback
 
 SKIP = 77
 
@@ -68,6 +69,10 @@ def main(description, body):
         sys.exit(SKIP)
     except Mismatch as e:
         print(f"FAIL {name}: {e}", flush=True)
+        sys.exit(1)
+    except Exception:  # a server or client that would not run: a failure, with its traceback
+        traceback.print_exc()
+        print(f"FAIL {name}: error while running the scenario (traceback above)", flush=True)
         sys.exit(1)
     print(f"PASS {name}", flush=True)
     sys.exit(0)

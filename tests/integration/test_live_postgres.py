@@ -25,6 +25,7 @@ import re
 import subprocess
 import sys
 
+sys.dont_write_bytecode = True  # keep the source tree clean when ctest runs this
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import harness  # noqa: E402
