@@ -37,8 +37,6 @@ const FlowCounters& GetFlowCounters() {
                      "Segments of a flow that already closed (ignored)"),
         r.GetCounter("dbaudit_flow_unhandled_payload_bytes_total",
                      "Payload bytes of flows no protocol handler wanted (dropped unbuffered)"),
-        r.GetCounter("dbaudit_flow_snaplen_gap_bytes_total",
-                     "Payload bytes the capture snaplen cut off (reported as gaps)"),
         r.GetCounter("dbaudit_flow_queue_dropped_packets_total",
                      "Packets dropped because a worker queue was full"),
         r.GetCounter("dbaudit_flow_mid_stream_pickups_total",

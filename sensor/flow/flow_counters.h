@@ -25,7 +25,6 @@ struct FlowCounters {
   Counter* untracked_segments;
   Counter* segments_after_close;
   Counter* unhandled_payload_bytes;
-  Counter* snaplen_gap_bytes;
   Counter* queue_dropped_packets;
   Counter* mid_stream_pickups;
   Gauge* active_flows;

@@ -17,6 +17,9 @@ struct Transcript {
   ConnectionInfo info;
   std::string client;  // client->server bytes, gaps as "[gap N]"
   std::string server;  // server->client bytes, gaps as "[gap N]"
+  // The same streams with each gap as that many NUL bytes, so stream offsets stay exact.
+  std::string client_flat, server_flat;
+  uint64_t client_gap_bytes = 0, server_gap_bytes = 0;
   std::vector<std::string> events;  // "data c2s 5", "gap s2c 3", "close fin 10 20"
   bool closed = false;
   CloseInfo close;
@@ -27,10 +30,14 @@ class RecordingHandler : public StreamHandler {
   explicit RecordingHandler(Transcript* t) : t_(t) {}
   void OnData(Direction dir, int64_t, absl::Span<const uint8_t> data) override {
     Side(dir)->append(reinterpret_cast<const char*>(data.data()), data.size());
+    Flat(dir)->append(reinterpret_cast<const char*>(data.data()), data.size());
     t_->events.push_back(absl::StrCat("data ", Name(dir), " ", data.size()));
   }
   void OnGap(Direction dir, int64_t, uint64_t length) override {
     absl::StrAppend(Side(dir), "[gap ", length, "]");
+    // Bounded so a huge (bogus) gap cannot exhaust the test's memory.
+    if (length <= (16u << 20)) Flat(dir)->append(length, '\0');
+    (dir == Direction::kClientToServer ? t_->client_gap_bytes : t_->server_gap_bytes) += length;
     t_->events.push_back(absl::StrCat("gap ", Name(dir), " ", length));
   }
   void OnClose(int64_t, const CloseInfo& info) override {
@@ -44,6 +51,9 @@ class RecordingHandler : public StreamHandler {
  private:
   std::string* Side(Direction d) {
     return d == Direction::kClientToServer ? &t_->client : &t_->server;
+  }
+  std::string* Flat(Direction d) {
+    return d == Direction::kClientToServer ? &t_->client_flat : &t_->server_flat;
   }
   static const char* Name(Direction d) { return d == Direction::kClientToServer ? "c2s" : "s2c"; }
   Transcript* t_;

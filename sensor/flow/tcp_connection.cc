@@ -75,9 +75,8 @@ void TcpConnection::Reassemble(const decode::TcpSegment& seg, int dir) {
   uint32_t data_seq = seg.seq;
   // The SYN takes one sequence number; data on a SYN (TCP Fast Open, RFC 7413) follows it.
   if (seg.flags & kTcpSyn) data_seq = seg.seq + 1;
-  if (seg.payload_len > 0 || seg.payload_missing > 0) {
-    mine.AddSegment(seg.ts_us, data_seq, absl::MakeConstSpan(seg.payload, seg.payload_len),
-                    seg.payload_missing);
+  if (seg.payload_len > 0) {
+    mine.AddSegment(seg.ts_us, data_seq, absl::MakeConstSpan(seg.payload, seg.payload_len));
   }
   if (seg.flags & kTcpFin) mine.SetFin(data_seq + seg.payload_len + seg.payload_missing);
   if (seg.flags & kTcpAck) halves_[1 - dir]->reassembler.OnAck(seg.ts_us, seg.ack);

@@ -25,11 +25,13 @@ void BufferBudget::Release(uint64_t n) {
   GetFlowCounters().buffered_bytes->Add(-static_cast<int64_t>(n));
 }
 
-TcpReassembler::TcpReassembler(ReassemblyOutput* out, BufferBudget* budget, uint64_t max_buffered)
-    : out_(out), budget_(budget), max_buffered_(max_buffered) {}
+TcpReassembler::TcpReassembler(ReassemblyOutput* out, BufferBudget* budget, uint64_t max_buffered,
+                               uint64_t max_history)
+    : out_(out), budget_(budget), max_buffered_(max_buffered), max_history_(max_history) {}
 
 TcpReassembler::~TcpReassembler() {
-  if (buffered_ != 0) budget_->Release(buffered_);
+  uint64_t held = buffered_ + history_bytes();
+  if (held != 0) budget_->Release(held);
 }
 
 void TcpReassembler::Start(uint32_t first_seq) {
@@ -46,8 +48,7 @@ int64_t TcpReassembler::Unwrap(uint32_t seq) const {
   return static_cast<int64_t>(delivered_) + distance;
 }
 
-void TcpReassembler::AddSegment(int64_t ts_us, uint32_t seq, absl::Span<const uint8_t> data,
-                                uint32_t missing) {
+void TcpReassembler::AddSegment(int64_t ts_us, uint32_t seq, absl::Span<const uint8_t> data) {
   const FlowCounters& c = GetFlowCounters();
   if (!started_) Start(seq);
   int64_t offset = Unwrap(seq);
@@ -64,16 +65,17 @@ void TcpReassembler::AddSegment(int64_t ts_us, uint32_t seq, absl::Span<const ui
     int64_t keep = std::max<int64_t>(0, static_cast<int64_t>(fin_offset_) - offset);
     c.data_after_fin_bytes->Add(static_cast<uint64_t>(len - keep));
     len = keep;
-    missing = 0;
   }
   int64_t end = offset + len;
   int64_t delivered = static_cast<int64_t>(delivered_);
   if (end <= delivered) {
     if (len > 0) c.retransmitted_bytes->Add(static_cast<uint64_t>(len));
+    CompareWithHistory(static_cast<uint64_t>(offset), p, static_cast<uint64_t>(len));
     return;
   }
   if (offset < delivered) {
     c.retransmitted_bytes->Add(static_cast<uint64_t>(delivered - offset));
+    CompareWithHistory(static_cast<uint64_t>(offset), p, static_cast<uint64_t>(delivered - offset));
     p += delivered - offset;
     len -= delivered - offset;
     offset = delivered;
@@ -85,11 +87,6 @@ void TcpReassembler::AddSegment(int64_t ts_us, uint32_t seq, absl::Span<const ui
     Insert(static_cast<uint64_t>(offset), p, static_cast<uint64_t>(len));
     Drain(ts_us);
     EnforceCaps(ts_us);
-  }
-  if (missing > 0 && delivered_ == static_cast<uint64_t>(end)) {
-    // The snaplen cut this segment: the rest of it can never be seen.
-    c.snaplen_gap_bytes->Add(missing);
-    SkipTo(ts_us, delivered_ + missing);
   }
 }
 
@@ -106,6 +103,9 @@ void TcpReassembler::OnAck(int64_t ts_us, uint32_t ack) {
   // The FIN occupies one sequence number that carries no byte.
   if (fin_known_) acked = std::min(acked, static_cast<int64_t>(fin_offset_));
   int64_t ahead = acked - static_cast<int64_t>(delivered_);
+  if (acked > static_cast<int64_t>(history_offset_)) {
+    TrimHistory(static_cast<uint64_t>(std::min<int64_t>(acked, delivered_)));
+  }
   if (ahead <= 0) return;
   const FlowCounters& c = GetFlowCounters();
   if (ahead > kMaxAckAhead) {
@@ -129,6 +129,7 @@ void TcpReassembler::Flush(int64_t ts_us) {
 
 void TcpReassembler::Deliver(int64_t ts_us, const uint8_t* data, uint64_t len) {
   if (len == 0) return;
+  AppendHistory(data, len);
   delivered_ += len;
   data_bytes_ += len;
   out_->OnStreamData(ts_us, absl::MakeConstSpan(data, len));
@@ -136,7 +137,9 @@ void TcpReassembler::Deliver(int64_t ts_us, const uint8_t* data, uint64_t len) {
 
 void TcpReassembler::EmitGap(int64_t ts_us, uint64_t length) {
   if (length == 0) return;
+  ClearHistory();
   delivered_ += length;
+  history_offset_ = delivered_;
   gap_bytes_ += length;
   const FlowCounters& c = GetFlowCounters();
   c.gaps->Add();
@@ -219,6 +222,53 @@ void TcpReassembler::SkipTo(int64_t ts_us, uint64_t target) {
     }
   }
   Drain(ts_us);
+}
+
+// A retransmission of bytes already delivered: compare with what was delivered, if still held.
+void TcpReassembler::CompareWithHistory(uint64_t offset, const uint8_t* data, uint64_t len) {
+  uint64_t start = std::max(offset, history_offset_);
+  uint64_t end = std::min(offset + len, delivered_);
+  if (start >= end) return;
+  const uint8_t* kept = history_.data() + history_head_ + (start - history_offset_);
+  if (std::memcmp(kept, data + (start - offset), end - start) != 0) {
+    GetFlowCounters().overlap_differs->Add();
+  }
+}
+
+void TcpReassembler::AppendHistory(const uint8_t* data, uint64_t len) {
+  if (max_history_ == 0 || budget_->Exceeded()) {
+    ClearHistory();
+    history_offset_ = delivered_ + len;
+    return;
+  }
+  history_.insert(history_.end(), data, data + len);
+  budget_->Add(len);
+  if (history_bytes() > max_history_) TrimHistory(delivered_ + len - max_history_);
+}
+
+// Forgets history before offset `upto` (acknowledged, or beyond the cap). The vector is compacted
+// only when the dead prefix is large, so trimming is amortised O(1) per byte.
+void TcpReassembler::TrimHistory(uint64_t upto) {
+  if (upto <= history_offset_) return;
+  uint64_t drop = std::min<uint64_t>(upto - history_offset_, history_bytes());
+  history_head_ += drop;
+  history_offset_ += drop;
+  budget_->Release(drop);
+  if (history_head_ == history_.size()) {
+    history_.clear();
+    history_head_ = 0;
+  } else if (history_head_ > 4096 && history_head_ * 2 > history_.size()) {
+    history_.erase(history_.begin(), history_.begin() + static_cast<ptrdiff_t>(history_head_));
+    history_head_ = 0;
+  }
+}
+
+void TcpReassembler::ClearHistory() {
+  uint64_t held = history_bytes();
+  if (held != 0) budget_->Release(held);
+  history_.clear();
+  history_head_ = 0;
+  history_offset_ = delivered_;
 }
 
 // Over a cap, the oldest hole is given up as a gap so the bytes behind it can go downstream.

@@ -42,7 +42,11 @@ class TcpReassembler {
  public:
   // `out` and `budget` must outlive the reassembler. `max_buffered` caps this direction's
   // out-of-order bytes.
-  TcpReassembler(ReassemblyOutput* out, BufferBudget* budget, uint64_t max_buffered);
+  // `max_history` bounds the delivered-but-unacknowledged bytes kept to compare retransmissions
+  // of already delivered data against (0 keeps none).
+  TcpReassembler(ReassemblyOutput* out, BufferBudget* budget, uint64_t max_buffered,
+                 uint64_t max_history = kDefaultMaxHistory);
+  static constexpr uint64_t kDefaultMaxHistory = 64 << 10;
   ~TcpReassembler();
   TcpReassembler(const TcpReassembler&) = delete;
   TcpReassembler& operator=(const TcpReassembler&) = delete;
@@ -52,9 +56,10 @@ class TcpReassembler {
   void Start(uint32_t first_seq);
   bool started() const { return started_; }
 
-  // Payload at `seq`. `missing` bytes followed it on the wire but were cut by the snaplen.
-  // Starts the stream at `seq` when it has not started (mid-stream pickup).
-  void AddSegment(int64_t ts_us, uint32_t seq, absl::Span<const uint8_t> data, uint32_t missing);
+  // Payload at `seq`. Starts the stream at `seq` when it has not started (mid-stream pickup).
+  // Bytes a snaplen cut off are simply absent: a retransmission may still fill them, otherwise
+  // the peer's ACK or the end of the stream turns them into a gap.
+  void AddSegment(int64_t ts_us, uint32_t seq, absl::Span<const uint8_t> data);
   // A FIN at `fin_seq` (= seq + payload length of the FIN segment): the stream ends there.
   void SetFin(uint32_t fin_seq);
   // The peer acknowledged every byte before `ack`. Unseen bytes below it become a gap.
@@ -67,7 +72,8 @@ class TcpReassembler {
   bool finished() const { return fin_known_ && delivered_ >= fin_offset_; }
   uint64_t data_bytes() const { return data_bytes_; }  // delivered payload, gaps excluded
   uint64_t gap_bytes() const { return gap_bytes_; }
-  uint64_t buffered_bytes() const { return buffered_; }
+  uint64_t buffered_bytes() const { return buffered_; }  // out-of-order bytes held
+  uint64_t history_bytes() const { return history_.size() - history_head_; }
   uint64_t next_offset() const { return delivered_; }  // offset of the next byte to deliver
 
  private:
@@ -81,6 +87,10 @@ class TcpReassembler {
   void Drain(int64_t ts_us);
   void SkipTo(int64_t ts_us, uint64_t target);
   void EnforceCaps(int64_t ts_us);
+  void CompareWithHistory(uint64_t offset, const uint8_t* data, uint64_t len);
+  void AppendHistory(const uint8_t* data, uint64_t len);
+  void TrimHistory(uint64_t upto);
+  void ClearHistory();
 
   ReassemblyOutput* out_;
   BufferBudget* budget_;
@@ -95,6 +105,12 @@ class TcpReassembler {
   uint64_t buffered_ = 0;
   // Out-of-order bytes by offset; pieces never overlap and all start after delivered_.
   std::map<uint64_t, std::vector<uint8_t>> pending_;
+  // Delivered bytes [history_offset_, delivered_) the peer has not acknowledged yet, at
+  // history_[history_head_...]. Cleared by a gap (the stream is no longer contiguous).
+  uint64_t max_history_;
+  std::vector<uint8_t> history_;
+  size_t history_head_ = 0;
+  uint64_t history_offset_ = 0;
 };
 
 }  // namespace dbaudit::sensor::flow

@@ -74,6 +74,10 @@ const std::vector<Case>& Cases() {
   return cases;
 }
 
+absl::Span<const uint8_t> Bytes(const std::string& s) {
+  return absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size());
+}
+
 class ReassemblyCaseTest : public ::testing::TestWithParam<std::tuple<size_t, uint32_t>> {};
 
 TEST_P(ReassemblyCaseTest, DeliversExpectedStream) {
@@ -91,8 +95,7 @@ TEST_P(ReassemblyCaseTest, DeliversExpectedStream) {
         case Op::kData:
           r.AddSegment(0, seq,
                        absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data.data()),
-                                           s.data.size()),
-                       0);
+                                           s.data.size()));
           break;
         case Op::kAck: r.OnAck(0, seq); break;
         case Op::kFin: r.SetFin(seq); break;
@@ -138,13 +141,13 @@ TEST(TcpReassemblerTest, StreamLongerThanFourGibibytesKeepsOrdering) {
   const uint64_t chunks = (uint64_t{1} << 32) / chunk.size() + 2;
   uint32_t seq = isn;
   for (uint64_t i = 0; i < chunks; ++i) {
-    r.AddSegment(0, seq, absl::MakeConstSpan(chunk), 0);
+    r.AddSegment(0, seq, absl::MakeConstSpan(chunk));
     seq += static_cast<uint32_t>(chunk.size());
   }
   // Past 4 GiB: an out-of-order pair must still be put back in order.
   const std::string b = "second", a = "first-";
-  r.AddSegment(0, seq + 6, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(b.data()), 6), 0);
-  r.AddSegment(0, seq, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(a.data()), 6), 0);
+  r.AddSegment(0, seq + 6, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(b.data()), 6));
+  r.AddSegment(0, seq, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(a.data()), 6));
   EXPECT_EQ(out.bytes, chunks * chunk.size() + 12);
   EXPECT_EQ(out.gaps, 0u);
   EXPECT_EQ(out.last, "second");
@@ -157,8 +160,7 @@ TEST(TcpReassemblerTest, PerFlowCapTurnsOldestHoleIntoGap) {
   TcpReassembler r(&out, &budget, /*max_buffered=*/4);
   uint64_t flushes = GetFlowCounters().buffer_cap_flushes->Value();
   auto add = [&r](uint32_t seq, const std::string& s) {
-    r.AddSegment(0, seq, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size()),
-                 0);
+    r.AddSegment(0, seq, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
   };
   r.Start(100);
   add(100, "AA");
@@ -182,22 +184,12 @@ TEST(TcpReassemblerTest, TotalBudgetIsShared) {
   auto span = absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(four.data()), 4);
   r1.Start(0);
   r2.Start(0);
-  r1.AddSegment(0, 10, span, 0);
+  r1.AddSegment(0, 10, span);
   EXPECT_EQ(budget.used(), 4u);
-  r2.AddSegment(0, 10, span, 0);  // 8 > 5: the flow that went over gives up its hole
+  r2.AddSegment(0, 10, span);  // 8 > 5: the flow that went over gives up its hole
   EXPECT_EQ(out2.text, "[gap 10]DDDD");
   EXPECT_EQ(budget.used(), 4u);
   EXPECT_EQ(out1.text, "");
-}
-
-TEST(TcpReassemblerTest, SnaplenCutBecomesGap) {
-  TextOutput out;
-  BufferBudget budget(1 << 20);
-  TcpReassembler r(&out, &budget, 1 << 20);
-  const std::string s = "AAAA";
-  r.AddSegment(0, 1000, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), 4), 6);
-  r.AddSegment(0, 1010, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), 4), 0);
-  EXPECT_EQ(out.text, "AAAA[gap 6]AAAA");
 }
 
 TEST(TcpReassemblerTest, MidStreamPickupStartsAtFirstSegment) {
@@ -205,10 +197,9 @@ TEST(TcpReassemblerTest, MidStreamPickupStartsAtFirstSegment) {
   BufferBudget budget(1 << 20);
   TcpReassembler r(&out, &budget, 1 << 20);
   const std::string s = "BBBB", early = "AA";
-  r.AddSegment(0, 5000, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), 4), 0);
+  r.AddSegment(0, 5000, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(s.data()), 4));
   // A retransmission of bytes before the pickup point is ignored, not prepended.
-  r.AddSegment(0, 4998, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(early.data()), 2),
-               0);
+  r.AddSegment(0, 4998, absl::MakeConstSpan(reinterpret_cast<const uint8_t*>(early.data()), 2));
   EXPECT_EQ(out.text, "BBBB");
   EXPECT_EQ(r.data_bytes(), 4u);
 }
@@ -222,6 +213,52 @@ TEST(TcpReassemblerTest, AbsurdAckIsIgnored) {
   r.OnAck(0, 0x7FFFFFFF);
   EXPECT_EQ(out.text, "");
   EXPECT_EQ(GetFlowCounters().bogus_acks->Value() - bogus, 1u);
+}
+
+TEST(TcpReassemblerTest, RetransmissionOfDeliveredBytesIsComparedUntilAcked) {
+  TextOutput out;
+  BufferBudget budget(1 << 20);
+  TcpReassembler r(&out, &budget, 1 << 20);
+  const FlowCounters& c = GetFlowCounters();
+  uint64_t differs = c.overlap_differs->Value();
+  r.Start(1000);
+  r.AddSegment(0, 1000, Bytes("ABCDEFGH"));
+  EXPECT_EQ(r.history_bytes(), 8u);
+  r.AddSegment(0, 1002, Bytes("CD"));  // same bytes again
+  EXPECT_EQ(c.overlap_differs->Value() - differs, 0u);
+  r.AddSegment(0, 1004, Bytes("xy"));  // different bytes at delivered offsets
+  EXPECT_EQ(c.overlap_differs->Value() - differs, 1u);
+  r.OnAck(0, 1006);  // the peer has the first 6 bytes: no need to keep them
+  EXPECT_EQ(r.history_bytes(), 2u);
+  r.AddSegment(0, 1000, Bytes("zzzzzz"));  // acked: cannot be compared any more
+  EXPECT_EQ(c.overlap_differs->Value() - differs, 1u);
+  r.AddSegment(0, 1006, Bytes("G!"));
+  EXPECT_EQ(c.overlap_differs->Value() - differs, 2u);
+  EXPECT_EQ(out.text, "ABCDEFGH") << "the first copy is what was delivered";
+  EXPECT_EQ(budget.used(), 2u);
+}
+
+TEST(TcpReassemblerTest, HistoryIsBoundedPerDirection) {
+  TextOutput out;
+  BufferBudget budget(1 << 20);
+  TcpReassembler r(&out, &budget, 1 << 20, /*max_history=*/5);
+  r.AddSegment(0, 1, Bytes("0123456789"));
+  EXPECT_EQ(r.history_bytes(), 5u);
+  EXPECT_EQ(budget.used(), 5u);
+}
+
+TEST(TcpReassemblerTest, SnaplenCutHoleIsFilledByRetransmissionOrAck) {
+  TextOutput out;
+  BufferBudget budget(1 << 20);
+  TcpReassembler r(&out, &budget, 1 << 20);
+  r.AddSegment(0, 1000, Bytes("AAAA"));  // 6 more bytes were on the wire, cut by the snaplen
+  r.AddSegment(0, 1010, Bytes("CCCC"));
+  r.AddSegment(0, 1004, Bytes("BBBBBB"));  // the retransmission arrives whole
+  EXPECT_EQ(out.text, "AAAABBBBBBCCCC");
+  r.AddSegment(0, 1014, Bytes("DD"));  // cut again, never retransmitted
+  r.AddSegment(0, 1020, Bytes("EE"));
+  r.OnAck(0, 1022);
+  EXPECT_EQ(out.text, "AAAABBBBBBCCCCDD[gap 4]EE");
 }
 
 }  // namespace
