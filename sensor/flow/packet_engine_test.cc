@@ -2,13 +2,17 @@
 
 #include <pcap/dlt.h>
 
+#include <condition_variable>
 #include <filesystem>
+#include <mutex>
 #include <regex>
 #include <set>
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
+#include "sensor/flow/flow_counters.h"
 #include "sensor/decode/decode_test_utils.h"
 #include "sensor/flow/flow_test_utils.h"
 
@@ -193,6 +197,153 @@ TEST(PacketEngineTest, MaxFlowsEvictsOldestIdle) {
   EXPECT_FALSE(h.factory->transcripts[1]->closed);
   h.Finish();
   EXPECT_EQ(h.factory->transcripts[2]->close.reason, EndReason::kCaptureEnd);
+}
+
+}  // namespace
+}  // namespace dbaudit::sensor::flow
+
+namespace dbaudit::sensor::flow {
+namespace {
+
+// Builds raw-IP frames and feeds them to a multi-worker engine; every worker has its own
+// recording factory (handlers of one worker never share state with another's).
+class ThreadedHarness {
+ public:
+  ThreadedHarness(int workers, size_t queue_batches,
+                  std::function<std::unique_ptr<StreamHandlerFactory>(int)> make = nullptr) {
+    EngineOptions options;
+    options.workers = workers;
+    options.queue_batches = queue_batches;
+    if (!make) {
+      make = [this](int) {
+        auto f = std::make_unique<RecordingFactory>();
+        factories.push_back(f.get());
+        return f;
+      };
+    }
+    engine = std::make_unique<PacketEngine>(options, DLT_RAW, make);
+  }
+  void Send(const TcpSpec& t) {
+    std::string frame = IpPacket(t);
+    capture::Packet p;
+    p.ts_ns = ts_ns_ += 1000;
+    p.caplen = p.wire_len = static_cast<uint32_t>(frame.size());
+    p.data = reinterpret_cast<const uint8_t*>(frame.data());
+    engine->OnPacket(p);  // the engine must copy: `frame` dies right after
+  }
+  std::vector<RecordingFactory*> factories;
+  std::unique_ptr<PacketEngine> engine;
+
+ private:
+  int64_t ts_ns_ = int64_t{1700000000} * 1000000000;
+};
+
+TEST(PacketEngineThreadsTest, ManyFlowsOverFourWorkersKeepEveryStreamIntact) {
+  ThreadedHarness h(/*workers=*/4, /*queue_batches=*/100000);
+  constexpr int kFlows = 64, kMessages = 20;
+  for (int m = 0; m < kMessages; ++m) {
+    for (int f = 0; f < kFlows; ++f) {
+      TcpSpec t = Seg(true, 1 + static_cast<uint32_t>(m) * 8, 1, kPshAck,
+                      absl::StrFormat("f%03dm%03d", f, m).substr(0, 8));
+      t.sport = static_cast<uint16_t>(20000 + f);
+      h.Send(t);
+      std::swap(t.src, t.dst);
+      std::swap(t.sport, t.dport);
+      t.seq = 1 + static_cast<uint32_t>(m);
+      t.ack = 1 + static_cast<uint32_t>(m + 1) * 8;
+      t.payload = "r";
+      h.Send(t);
+    }
+  }
+  h.engine->Finish();
+  ASSERT_EQ(h.factories.size(), 4u);
+  std::set<uint16_t> ports;
+  std::set<std::string> ids;
+  int used_workers = 0;
+  for (RecordingFactory* f : h.factories) {
+    if (!f->transcripts.empty()) ++used_workers;
+    for (const auto& t : f->transcripts) {
+      ports.insert(t->info.client_port);
+      ids.insert(t->info.session_id);
+      int flow = t->info.client_port - 20000;
+      std::string want;
+      for (int m = 0; m < kMessages; ++m) want += absl::StrFormat("f%03dm%03d", flow, m).substr(0, 8);
+      EXPECT_EQ(t->client, want);
+      EXPECT_EQ(t->server, std::string(kMessages, 'r'));
+      EXPECT_EQ(t->close.reason, EndReason::kCaptureEnd);
+    }
+  }
+  EXPECT_EQ(ports.size(), static_cast<size_t>(kFlows)) << "each flow seen by exactly one worker";
+  EXPECT_EQ(ids.size(), static_cast<size_t>(kFlows)) << "session ids unique across workers";
+  EXPECT_GE(used_workers, 2);
+}
+
+// A handler that blocks its worker until released, to fill the queue deterministically.
+class Gate {
+ public:
+  void Wait() {
+    std::unique_lock<std::mutex> lock(mu_);
+    entered_ = true;
+    cv_.notify_all();
+    cv_.wait(lock, [this] { return open_; });
+  }
+  void WaitEntered() {
+    std::unique_lock<std::mutex> lock(mu_);
+    cv_.wait(lock, [this] { return entered_; });
+  }
+  void Open() {
+    std::lock_guard<std::mutex> lock(mu_);
+    open_ = true;
+    cv_.notify_all();
+  }
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool entered_ = false, open_ = false;
+};
+
+class BlockingHandler : public StreamHandler {
+ public:
+  explicit BlockingHandler(Gate* gate) : gate_(gate) {}
+  void OnData(Direction, int64_t, absl::Span<const uint8_t>) override { gate_->Wait(); }
+  void OnGap(Direction, int64_t, uint64_t) override {}
+  void OnClose(int64_t, const CloseInfo&) override {}
+
+ private:
+  Gate* gate_;
+};
+
+class BlockingFactory : public StreamHandlerFactory {
+ public:
+  explicit BlockingFactory(Gate* gate) : gate_(gate) {}
+  std::unique_ptr<StreamHandler> Create(const ConnectionInfo&) override {
+    return std::make_unique<BlockingHandler>(gate_);
+  }
+
+ private:
+  Gate* gate_;
+};
+
+TEST(PacketEngineThreadsTest, FullQueueDropsAndCountsInsteadOfBlocking) {
+  Gate gate;
+  ThreadedHarness h(/*workers=*/2, /*queue_batches=*/1,
+                    [&gate](int) { return std::make_unique<BlockingFactory>(&gate); });
+  Counter* dropped = GetFlowCounters().queue_dropped_packets;
+  uint64_t before = dropped->Value();
+  TcpSpec t = Seg(true, 1, 1, kPshAck, "x");
+  for (int i = 0; i < 64; ++i) {  // one full batch reaches a worker, which then blocks
+    t.seq = 1 + static_cast<uint32_t>(i);
+    h.Send(t);
+  }
+  gate.WaitEntered();
+  for (int i = 64; i < 64 * 10; ++i) {  // one more batch fits the queue, the rest is dropped
+    t.seq = 1 + static_cast<uint32_t>(i);
+    h.Send(t);
+  }
+  EXPECT_GE(dropped->Value() - before, 64u * 7);
+  gate.Open();
+  h.engine->Finish();
 }
 
 }  // namespace
