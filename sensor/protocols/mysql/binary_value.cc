@@ -159,12 +159,14 @@ bool ReadParamBlock(BinaryReader* r, const ParamBlock& block, std::vector<BoundP
     const bool is_null = (static_cast<uint8_t>(null_bitmap[i / 8]) >> (i % 8)) & 1;
     const ParamType type = i < block.types->size() ? (*block.types)[i] : ParamType{kTypeNull};
     p.type = FieldTypeName(type.type);
+    // A value sent with COM_STMT_SEND_LONG_DATA wins over the null bit (servers ignore the bit
+    // then; libmariadb sets it when the bound buffer is NULL). It has no bytes here.
+    if (block.long_data != nullptr && i < block.long_data->size() && (*block.long_data)[i]) {
+      continue;  // the caller fills the value in
+    }
     if (is_null) {
       p.is_null = true;
       continue;
-    }
-    if (block.long_data != nullptr && i < block.long_data->size() && (*block.long_data)[i]) {
-      continue;  // value came in COM_STMT_SEND_LONG_DATA; the caller fills it in
     }
     // Without known types (a re-execute whose first execute we missed) the values are opaque.
     if (i >= block.types->size()) return false;

@@ -162,7 +162,7 @@ bool Session::BuildExecute(const Packet& p, Request* req) {
     req->params.clear();
   }
   for (size_t i = 0; i < req->params.size() && i < ps.long_data.size(); ++i) {
-    if (!ps.long_data[i] || req->params[i].is_null) continue;
+    if (!ps.long_data[i]) continue;
     req->params[i].value = RenderBytes(ps.long_values[i]);
   }
   // Long data is used by one execution; the next one sends its own.
