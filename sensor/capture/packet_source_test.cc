@@ -1,6 +1,11 @@
 #include "sensor/capture/packet_source.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <pcap/pcap.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <fstream>
@@ -115,6 +120,95 @@ TEST(PacketSourceTest, LiveUnknownInterfaceFailsClearly) {
   auto source = PacketSource::OpenLive(options);
   ASSERT_FALSE(source.ok());
   EXPECT_NE(source.status().message().find("dbaudit-no-such-if0"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace dbaudit::sensor::capture
+
+namespace dbaudit::sensor::capture {
+namespace {
+
+// Live capture on loopback: a real TCP handshake must come through the BPF filter.
+TEST(PacketSourceLiveTest, CapturesLoopbackHandshake) {
+  int listener = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_GE(listener, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  const int port = ntohs(addr.sin_port);
+
+  LiveOptions options;
+  options.interface = "lo";
+  options.filter = "tcp port " + std::to_string(port);
+  options.timeout_ms = 50;
+  auto source = PacketSource::OpenLive(options);
+  if (!source.ok() && source.status().code() == absl::StatusCode::kPermissionDenied) {
+    close(listener);
+    GTEST_SKIP() << "live capture needs root or CAP_NET_RAW: " << source.status();
+  }
+  ASSERT_TRUE(source.ok()) << source.status();
+  EXPECT_TRUE((*source)->live());
+
+  int client = socket(AF_INET, SOCK_STREAM, 0);
+  ASSERT_EQ(connect(client, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)), 0);
+  int packets = 0, timeouts = 0;
+  Packet p;
+  while (packets < 2 && timeouts < 40) {
+    NextStatus s = (*source)->Next(&p);
+    if (s == NextStatus::kPacket) {
+      ++packets;
+      EXPECT_GT(p.caplen, 40u);
+      EXPECT_GT(p.ts_ns, int64_t{1600000000} * 1000000000);
+    } else if (s == NextStatus::kTimeout) {
+      ++timeouts;
+    } else {
+      FAIL() << "unexpected status; error: " << (*source)->error();
+    }
+  }
+  close(client);
+  close(listener);
+  EXPECT_GE(packets, 2) << "SYN and SYN-ACK through the filter";
+  CaptureStats stats = (*source)->Stats();
+  EXPECT_GE(stats.packets, 2u);
+  EXPECT_GE(stats.kernel_received, 2u);
+  (*source)->BreakLoop();
+  EXPECT_EQ((*source)->Next(&p), NextStatus::kEnd);
+}
+
+// Without CAP_NET_RAW (here: a child process that drops to the unprivileged user "nobody")
+// opening a live interface fails with PermissionDenied and a message that names the fix.
+TEST(PacketSourceLiveTest, UnprivilegedOpenSaysWhatIsMissing) {
+  int fds[2];
+  ASSERT_EQ(pipe(fds), 0);
+  pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    close(fds[0]);
+    if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(2);
+    LiveOptions options;
+    options.interface = "lo";
+    auto source = PacketSource::OpenLive(options);
+    std::string report = source.ok() ? "opened" : std::string(source.status().ToString());
+    ssize_t n = write(fds[1], report.data(), report.size());
+    _exit(n < 0 ? 3 : 0);
+  }
+  close(fds[1]);
+  std::string report;
+  char buf[512];
+  for (ssize_t n; (n = read(fds[0], buf, sizeof(buf))) > 0;) report.append(buf, n);
+  close(fds[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0) << "child failed to run";
+  if (report == "opened") GTEST_SKIP() << "this environment lets unprivileged users capture";
+  EXPECT_NE(report.find("PERMISSION_DENIED"), std::string::npos) << report;
+  EXPECT_NE(report.find("CAP_NET_RAW"), std::string::npos) << report;
+  EXPECT_NE(report.find("'lo'"), std::string::npos) << report;
 }
 
 }  // namespace
