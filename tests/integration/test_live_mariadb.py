@@ -169,20 +169,31 @@ def expand_execute(rec):
 COMMAND_OF = {"Query": "query", "Init DB": "init_db", "Execute": "execute", "Prepare": "prepare"}
 
 
+_MY_SPACE = " \t\n\r\f\v"
+
+
 def sensor_text(rec):
-    return expand_execute(rec) if rec.get("command") == "execute" else rec.get("sql_statement")
+    """The text the general log shows for a record. For COM_QUERY the server logs the query as
+    sql_parse.cc alloc_query() keeps it: leading white space and trailing white space and ';'
+    removed; an Execute line is the statement with its parameters substituted."""
+    if rec.get("command") == "execute":
+        return expand_execute(rec)
+    text = rec.get("sql_statement") or ""
+    if rec.get("command") == "query":
+        text = text.lstrip(_MY_SPACE).rstrip(_MY_SPACE + ";")
+    return text
 
 
 def init_db_matches(db_name, text):
     return text in (db_name, f"USE {db_name}", f"USE `{db_name}`", f"use {db_name}")
 
 
-def audit_retcodes(audit, thread_id):
-    """{query text: deque of retcodes} of one connection's QUERY events, in log order."""
+def audit_queries(audit, thread_id):
+    """{query text: deque of (retcode, database)} of one connection's QUERY events, in order."""
     codes = collections.defaultdict(collections.deque)
     for a in audit:
         if a.connection_id == thread_id and a.operation == "QUERY":
-            codes[a.query].append(a.retcode)
+            codes[a.query].append((a.retcode, a.database))
     return codes
 
 
@@ -240,16 +251,18 @@ def check_session(chk, port, tid, log_entries, sess, audit, client_counts):
         if e.command == "Init DB":
             db_now = e.argument
         current_db[i] = db_now
-    retcodes = audit_retcodes(audit, tid)
+    queries = audit_queries(audit, tid)
     for i, j in harness.matched_pairs(exp_text, got_text):
         e, r = expected[i], others[j]
         what = f"{where} {e.command} {e.argument[:60]!r}"
         chk.expect_eq(f"{what}: db_user", user, r.get("db_user"))
-        chk.expect_eq(f"{what}: database", current_db[i], r.get("database"))
-        queue = retcodes.get(e.argument)
-        code = queue.popleft() if queue else None
+        queue = queries.get(e.argument)
+        code, audit_db = queue.popleft() if queue else (None, None)
         if e.command != "Init DB":
             chk.expect(f"{what}: in the audit log", code is not None)
+        # The database the server ran the statement in (audit log), else the one we tracked.
+        chk.expect_eq(f"{what}: database", audit_db if audit_db is not None else current_db[i],
+                      r.get("database"))
         if code is not None:
             chk.expect_eq(f"{what}: sql_response", "FAILED" if code else "SUCCESS",
                           r.get("sql_response"))
