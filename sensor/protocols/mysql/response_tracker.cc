@@ -123,9 +123,14 @@ ResponseTracker::Step ResponseTracker::OnFirst(const Packet& p, ResultOutcome* o
     return Step::kUnexpected;
   }
   uint8_t metadata_follows = 1;
-  if ((caps_ & kMariaDbClientCacheMetadata) && r.ReadU8(&metadata_follows) &&
+  // Mid-stream the capability is unknown: a single byte after the count can only be it.
+  const bool cache_metadata = (caps_ & kMariaDbClientCacheMetadata) ||
+                              (!caps_known_ && r.remaining() == 1);
+  if (cache_metadata && r.ReadU8(&metadata_follows) &&
       metadata_follows == 0) {
-    phase_ = Phase::kRows;
+    // The client cached the column definitions at prepare time: none follow, but the EOF that
+    // ends them still does (unless DEPRECATE_EOF).
+    phase_ = (caps_known_ && deprecate_eof()) ? Phase::kRows : Phase::kColumnEof;
     rows_ = 0;
     return Step::kContinue;
   }

@@ -70,6 +70,14 @@ void Session::OnClientData(int64_t /*ts_us*/, absl::Span<const uint8_t> data) {
 }
 
 void Session::OnServerData(int64_t /*ts_us*/, absl::Span<const uint8_t> data) {
+  if (state_ == State::kAwaitGreeting && server_stream_.held_bytes() == 0 &&
+      data.size() >= kPacketHeaderBytes + 2 && !LooksLikeGreetingPacket(data) &&
+      !(data[3] == 0 && data[4] == kErrMarker)) {
+    // Judged before framing: a non-MySQL server's first bytes may announce a huge "packet".
+    counters_->not_mysql->Add();
+    state_ = State::kNotMysql;
+    return;
+  }
   if (state_ == State::kOutOfSync || server_discard_) {
     counters_->discarded_bytes->Add(data.size());
     return;
@@ -298,10 +306,10 @@ void Session::ScanForRequest(absl::Span<const uint8_t> data) {
   size_t i = 0;
   for (; i + kPacketHeaderBytes < n; ++i) {
     const uint32_t length = bytes[i] | (bytes[i + 1] << 8) | (bytes[i + 2] << 16);
-    const size_t need = std::min<size_t>(kPacketHeaderBytes + length, kScanWindow);
-    if (n - i < need) break;  // judge this offset once more bytes are here
     const absl::Span<const uint8_t> candidate(bytes + i, n - i);
-    if (!IsPlausibleRequest(candidate)) continue;
+    if (!IsPlausibleRequest(candidate)) continue;  // judged on the bytes at hand
+    const size_t need = std::min<size_t>(kPacketHeaderBytes + length, kScanWindow);
+    if (n - i < need) break;  // plausible so far: judge it whole once more bytes are here
     const uint8_t command = bytes[i + kPacketHeaderBytes];
     if (!confirmed_ && command != kComQuery && command != kComStmtPrepare &&
         command != kComInitDb) {
