@@ -10,6 +10,7 @@
 
 #include "sensor/record/record.h"
 #include "sensor/record/record_sink.h"
+#include "sensor/sql/lexer.h"
 #include "sensor/sql/splitter.h"
 
 namespace dbaudit::sensor::sql {
@@ -24,19 +25,38 @@ struct Analysis {
 };
 
 // Not thread-safe: use one per worker. Results are cached by fingerprint (bounded).
+// query_type uses the underscore form everywhere (CREATE_TABLE, never "CREATE TABLE"); see
+// NormalizeQueryType for filters that must accept both. Vocabulary: sensor/sql/README.md.
 class Analyzer {
  public:
+  // The cache keeps between max_cache_entries/2 and max_cache_entries analyses (two
+  // generations: when the young one is full the old one is dropped); 0 disables it.
   explicit Analyzer(size_t max_cache_entries = 65536);
   ~Analyzer();
   Analysis Analyze(Dialect dialect, std::string_view sql);
+  // The same with the session's quoting settings (standard_conforming_strings, sql_mode).
+  Analysis Analyze(const LexOptions& options, std::string_view sql);
+  // No copy: the reference stays valid until the next call on this analyzer.
+  const Analysis& AnalyzeCached(const LexOptions& options, std::string_view sql);
 
  private:
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 
+// "CREATE TABLE", "create_table", " Create  Table " -> "CREATE_TABLE": the form filters compare.
+std::string NormalizeQueryType(std::string_view query_type);
+
+// Replaces the secrets of account statements (IDENTIFIED BY '...', PASSWORD '...',
+// IDENTIFIED WITH plugin AS '...', PASSWORD('...')) by '***'. Returns true when it changed `sql`.
+bool RedactSecrets(Dialect dialect, std::string* sql);
+
 // Pipeline stage between the protocol sessions and the output: fills the analysis fields of
 // statement records and passes every record on. Not thread-safe (one per worker).
+// Dialect from record.session.protocol (postgresql, else mysql). query_type is only set when the
+// protocol stage left it empty. MySQL objects without a schema get session.database (MySQL
+// schema == database); PostgreSQL ones stay empty (search_path is not visible on the wire).
+// Account statements have their secrets redacted in sql_statement (RedactSecrets).
 class ClassifyingSink : public RecordSink {
  public:
   // PRE: `next` outlives this sink.

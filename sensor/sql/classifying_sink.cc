@@ -1,0 +1,100 @@
+#include <string>
+
+#include "common/metrics.h"
+#include "sensor/sql/analyzer.h"
+#include "sensor/sql/lexer.h"
+
+namespace dbaudit::sensor::sql {
+
+namespace {
+
+bool IsAccountStatement(std::string_view t) {
+  return t == "CREATE_USER" || t == "ALTER_USER" || t == "CREATE_ROLE" || t == "ALTER_ROLE" ||
+         t == "GRANT" || t == "SET" || t == "OTHER";
+}
+
+Counter* RedactedCounter() {
+  static Counter* c = MetricsRegistry::Default().GetCounter(
+      "dbaudit_sql_redacted_total", "Statements whose secrets were redacted");
+  return c;
+}
+
+}  // namespace
+
+std::string NormalizeQueryType(std::string_view query_type) {
+  std::string out;
+  bool pending_sep = false;
+  for (char c : query_type) {
+    if (c == ' ' || c == '_' || c == '\t' || c == '-') {
+      pending_sep = !out.empty();
+      continue;
+    }
+    if (pending_sep) out.push_back('_');
+    pending_sep = false;
+    out.push_back(c >= 'a' && c <= 'z' ? static_cast<char>(c - 32) : c);
+  }
+  return out;
+}
+
+// A secret is the string literal after BY, PASSWORD [=] [PASSWORD(], or IDENTIFIED WITH x AS.
+bool RedactSecrets(Dialect dialect, std::string* sql) {
+  LexOptions options;
+  options.dialect = dialect;
+  std::vector<Token> tokens;
+  Tokenize(*sql, options, &tokens);
+  std::vector<std::pair<uint32_t, uint32_t>> secrets;
+  const std::string_view src(*sql);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    if (tokens[i].kind != TokenKind::kString) continue;
+    size_t p = i;
+    while (p > 0 && (tokens[p - 1].kind == TokenKind::kLParen ||
+                     (tokens[p - 1].kind == TokenKind::kOperator && tokens[p - 1].Text(src) == "="))) {
+      --p;
+    }
+    if (p == 0 || tokens[p - 1].kind != TokenKind::kWord) continue;
+    const std::string_view w = tokens[p - 1].Text(src);
+    const bool identified_as = EqualsKeyword(w, "as") && p >= 4 &&
+                               EqualsKeyword(tokens[p - 4].Text(src), "identified");
+    if (EqualsKeyword(w, "by") || EqualsKeyword(w, "password") || identified_as) {
+      secrets.emplace_back(tokens[i].begin, tokens[i].end);
+    }
+  }
+  for (auto it = secrets.rbegin(); it != secrets.rend(); ++it) {
+    sql->replace(it->first, it->second - it->first, "'***'");
+  }
+  return !secrets.empty();
+}
+
+ClassifyingSink::ClassifyingSink(RecordSink* next, size_t max_cache_entries)
+    : next_(next), analyzer_(max_cache_entries) {}
+
+void ClassifyingSink::Emit(Record&& record) {
+  if (record.kind == RecordKind::kStatement && !record.sql_statement.empty()) {
+    LexOptions options;
+    options.dialect = record.session.protocol == Protocol::kPostgresql ? Dialect::kPostgresql
+                                                                        : Dialect::kMysql;
+    const Analysis& a = analyzer_.AnalyzeCached(options, record.sql_statement);
+    if (record.query_type.empty()) record.query_type = a.query_type;
+    if (record.operated_obj_info.empty()) {
+      record.operated_obj_info = a.objects;
+      if (options.dialect == Dialect::kMysql && !record.session.database.empty()) {
+        for (OperatedObject& o : record.operated_obj_info) {
+          const bool named = o.object_type == "TABLE" || o.object_type == "VIEW" ||
+                             o.object_type == "COLUMN" || o.object_type == "INDEX" ||
+                             o.object_type == "PROCEDURE" || o.object_type == "FUNCTION";
+          if (named && o.schema_name.empty()) o.schema_name = record.session.database;
+        }
+      }
+    }
+    record.fingerprint = a.fingerprint;
+    record.fingerprint_id = a.fingerprint_id;
+    record.injection_score = a.injection_score;
+    record.injection_signals = a.injection_signals;
+    if (IsAccountStatement(a.query_type) && RedactSecrets(options.dialect, &record.sql_statement)) {
+      RedactedCounter()->Add();
+    }
+  }
+  next_->Emit(std::move(record));
+}
+
+}  // namespace dbaudit::sensor::sql

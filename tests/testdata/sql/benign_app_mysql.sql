@@ -1,0 +1,67 @@
+-- Benign MySQL/MariaDB statements of an application-style workload (a web shop written for these
+-- tests): ORM-shaped queries, query-builder idioms (WHERE 1=1 AND ..., WHERE 1=0 metadata
+-- probes), text that contains quotes, "--", "#", ";" and SQL words inside literals, comments a
+-- framework adds (sqlcommenter, optimizer hints), hex/binary ids and connector start-up queries.
+-- The analyzer must raise no injection signal on any of them (sql_detection_test.cc).
+SELECT @@version_comment LIMIT 1;
+SELECT @@session.transaction_isolation;
+SET NAMES utf8mb4 COLLATE utf8mb4_unicode_ci;
+SET autocommit=0;
+SET SESSION sql_mode = 'STRICT_TRANS_TABLES,NO_ZERO_DATE';
+SELECT DATABASE();
+SELECT version();
+SHOW VARIABLES LIKE 'lower_case_table_names';
+USE shop;
+SELECT `u`.`id`, `u`.`email`, `u`.`created_at` FROM `users` AS `u` WHERE `u`.`email` = 'ann@example.com' LIMIT 1;
+SELECT id, name FROM products WHERE 1=1 AND category_id = 7 AND price <= 19.99 ORDER BY name LIMIT 20 OFFSET 40;
+SELECT * FROM products WHERE 1=0;
+SELECT p.id, p.name, c.name AS category FROM products p INNER JOIN categories c ON c.id = p.category_id WHERE p.id IN (3, 5, 8, 13, 21);
+SELECT o.id, SUM(oi.qty * oi.price) AS total FROM orders o JOIN order_items oi ON oi.order_id = o.id WHERE o.user_id = 42 GROUP BY o.id HAVING SUM(oi.qty * oi.price) > 100 ORDER BY total DESC;
+INSERT INTO reviews (product_id, user_id, body, rating) VALUES (8, 42, 'It''s great -- really; I''d buy it again #1 choice', 5);
+INSERT INTO reviews (product_id, user_id, body, rating) VALUES (9, 43, 'Said "OR 1=1" as a joke, don\'t worry', 4);
+INSERT INTO audit_notes (note) VALUES ('SELECT * FROM users WHERE name = '' OR ''1''=''1'' is a classic example');
+UPDATE users SET last_login = NOW(), login_count = login_count + 1 WHERE id = 42;
+UPDATE carts c JOIN cart_items ci ON ci.cart_id = c.id SET c.updated_at = NOW(), ci.qty = ci.qty + 1 WHERE c.user_id = 42 AND ci.product_id = 8;
+DELETE FROM sessions WHERE expires_at < '2026-11-01 00:00:00';
+DELETE ci FROM cart_items ci JOIN carts c ON c.id = ci.cart_id WHERE c.user_id = 42;
+INSERT INTO product_views (product_id, day, views) VALUES (8, '2026-11-25', 1) ON DUPLICATE KEY UPDATE views = views + 1;
+REPLACE INTO settings (k, v) VALUES ('theme', 'dark');
+INSERT INTO order_archive SELECT * FROM orders WHERE created_at < '2025-01-01';
+SELECT id FROM users WHERE id = UNHEX('11EA9C2F6B1A4E3C8F0A0242AC120002');
+SELECT id FROM files WHERE sha1 = 0x8843D7F92416211DE9EBB963FF4CE28125932878;
+SELECT name FROM products WHERE name LIKE '%drop table%' OR description LIKE '%union select%';
+SELECT name FROM products WHERE MATCH(name, description) AGAINST ('+red -blue' IN BOOLEAN MODE);
+SELECT id FROM users WHERE email = 'x@example.com' OR username = 'x';
+SELECT COUNT(*) FROM orders WHERE status IN ('paid', 'shipped') AND created_at BETWEEN '2026-01-01' AND '2026-12-31';
+SELECT /*+ MAX_EXECUTION_TIME(1000) */ id FROM orders WHERE user_id = 42;
+SELECT id FROM orders WHERE user_id = 42 /*controller='orders',action='index',framework='rails'*/;
+SELECT a.id FROM accounts a WHERE a.balance > (SELECT AVG(balance) FROM accounts);
+SELECT u.id FROM users u WHERE EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id AND o.total > 500);
+SELECT name FROM categories UNION SELECT name FROM tags ORDER BY name;
+SELECT id, CASE WHEN stock = 0 THEN 'sold out' WHEN stock < 5 THEN 'low' ELSE 'ok' END AS state FROM products;
+SELECT JSON_EXTRACT(attrs, '$.color') FROM products WHERE JSON_CONTAINS(attrs, '"red"', '$.colors');
+SELECT id FROM products ORDER BY RAND() LIMIT 4;
+SELECT id, name FROM products WHERE id = 8 FOR UPDATE;
+SELECT GET_LOCK('cron-nightly', 0);
+SELECT CONCAT(first_name, ' ', last_name) AS full_name FROM customers WHERE id = 42;
+SELECT DATE_FORMAT(created_at, '%Y-%m') AS month, COUNT(*) FROM orders GROUP BY month;
+WITH ranked AS (SELECT id, user_id, ROW_NUMBER() OVER (PARTITION BY user_id ORDER BY created_at DESC) AS rn FROM orders) SELECT id FROM ranked WHERE rn = 1;
+CREATE TEMPORARY TABLE tmp_ids (id INT PRIMARY KEY);
+INSERT INTO tmp_ids VALUES (1), (2), (3);
+DROP TEMPORARY TABLE IF EXISTS tmp_ids;
+ALTER TABLE products ADD COLUMN weight DECIMAL(8,2) NULL AFTER price;
+CREATE INDEX idx_orders_user ON orders (user_id, created_at);
+START TRANSACTION;
+SAVEPOINT before_items;
+ROLLBACK TO SAVEPOINT before_items;
+COMMIT;
+LOCK TABLES products WRITE, categories READ;
+UNLOCK TABLES;
+CALL refresh_stats(42);
+SELECT id FROM users WHERE password_hash = '$2y$10$abcdefghijklmnopqrstuv' AND id = 42;
+SELECT id FROM t WHERE a = -1 AND b = +2 AND c <> 'x#y';
+SELECT 'a' 'b' AS adjacent, N'national', _utf8mb4'introduced' COLLATE utf8mb4_bin;
+SELECT id FROM events WHERE payload = 'line1\nline2\ttab \\ backslash';
+EXPLAIN SELECT id FROM orders WHERE user_id = 42;
+SHOW FULL PROCESSLIST;
+SELECT SLEEPING_SINCE FROM worker_status WHERE worker = 'w1';

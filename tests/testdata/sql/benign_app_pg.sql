@@ -1,0 +1,62 @@
+-- Benign PostgreSQL statements of an application-style workload (a web shop written for these
+-- tests): ORM-shaped queries with $n parameters, query-builder idioms, quoted mixed-case names,
+-- dollar-quoted bodies, E'' strings, text containing quotes/--/; and SQL words, sqlcommenter
+-- comments, CTEs, upserts, JSON operators and driver start-up queries.
+-- The analyzer must raise no injection signal on any of them (sql_detection_test.cc).
+SET extra_float_digits = 3;
+SET application_name = 'PostgreSQL JDBC Driver';
+SELECT version();
+SHOW TRANSACTION ISOLATION LEVEL;
+SELECT current_database(), current_schema();
+SELECT "User"."id", "User"."email" FROM "public"."User" WHERE "User"."email" = $1 LIMIT 1;
+SELECT id, name FROM products WHERE 1=1 AND category_id = $1 AND price <= $2 ORDER BY name LIMIT 20 OFFSET 40;
+SELECT * FROM products WHERE 1=0;
+SELECT p.id, p.name, c.name AS category FROM products p JOIN categories c ON c.id = p.category_id WHERE p.id IN (3, 5, 8, 13, 21);
+SELECT p.id FROM products p WHERE p.id = ANY($1::int[]);
+INSERT INTO reviews (product_id, user_id, body, rating) VALUES (8, 42, 'It''s great -- really; I''d buy it again', 5) RETURNING id;
+INSERT INTO reviews (product_id, user_id, body) VALUES (9, 43, E'Tabs\tand \'quotes\' and OR 1=1 in text');
+INSERT INTO product_views (product_id, day, views) VALUES ($1, $2, 1) ON CONFLICT (product_id, day) DO UPDATE SET views = product_views.views + 1;
+UPDATE users SET last_login = now(), login_count = login_count + 1 WHERE id = $1;
+UPDATE accounts a SET balance = a.balance - t.amount FROM transfers t WHERE t.account_id = a.id AND t.id = 77;
+DELETE FROM sessions WHERE expires_at < now() - interval '30 days';
+DELETE FROM cart_items ci USING carts c WHERE c.id = ci.cart_id AND c.user_id = 42;
+WITH moved AS (DELETE FROM job_queue WHERE run_at <= now() RETURNING *) INSERT INTO job_log SELECT * FROM moved;
+WITH RECURSIVE tree AS (SELECT id, parent_id FROM categories WHERE id = 1 UNION ALL SELECT c.id, c.parent_id FROM categories c JOIN tree t ON c.parent_id = t.id) SELECT id FROM tree;
+SELECT id FROM orders WHERE user_id = 42 /*application='shop',route='/orders'*/;
+SELECT attrs->>'color' AS color FROM products WHERE attrs @> '{"tags": ["sale"]}'::jsonb;
+SELECT id FROM documents WHERE to_tsvector('english', body) @@ plainto_tsquery('english', 'union select');
+SELECT name FROM products WHERE name ILIKE '%drop table%';
+SELECT date_trunc('month', created_at) AS month, count(*) FROM orders GROUP BY 1 ORDER BY 1;
+SELECT id, row_number() OVER (PARTITION BY user_id ORDER BY created_at DESC) FROM orders;
+SELECT u.id FROM users u WHERE EXISTS (SELECT 1 FROM orders o WHERE o.user_id = u.id);
+SELECT name FROM categories UNION SELECT name FROM tags ORDER BY name;
+SELECT id FROM products WHERE id = 8 FOR UPDATE SKIP LOCKED;
+SELECT id FROM products WHERE id = 8 FOR NO KEY UPDATE;
+SELECT pg_advisory_lock(42);
+SELECT $body$ it's a $ sign; -- not a comment $body$ AS text;
+SELECT id FROM t WHERE a = -1 AND b <> 'x' AND c IS NOT NULL;
+SELECT generate_series(1, 10) AS n;
+SELECT * FROM generate_series(1, 3) g(n) CROSS JOIN LATERAL (SELECT n * 2 AS d) x;
+CREATE TABLE IF NOT EXISTS "Audit"."EventLog" (id bigserial PRIMARY KEY, payload jsonb NOT NULL);
+CREATE INDEX CONCURRENTLY IF NOT EXISTS idx_orders_user ON orders (user_id, created_at);
+ALTER TABLE products ADD COLUMN weight numeric(8,2);
+CREATE OR REPLACE FUNCTION touch() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN NEW.updated_at := now(); RETURN NEW; END; $$;
+CREATE VIEW active_users AS SELECT id, email FROM users WHERE active;
+BEGIN ISOLATION LEVEL REPEATABLE READ;
+SAVEPOINT s1;
+RELEASE SAVEPOINT s1;
+COMMIT;
+ROLLBACK;
+COPY (SELECT id, email FROM users WHERE active) TO STDOUT WITH (FORMAT csv);
+PREPARE get_user (int) AS SELECT id, email FROM users WHERE id = $1;
+EXECUTE get_user(42);
+DEALLOCATE get_user;
+LISTEN order_events;
+NOTIFY order_events, 'order 42 paid';
+EXPLAIN (ANALYZE, BUFFERS) SELECT id FROM orders WHERE user_id = 42;
+VACUUM (ANALYZE) orders;
+TRUNCATE TABLE tmp_import RESTART IDENTITY;
+SELECT id FROM users WHERE email = lower($1) OR username = lower($1);
+SELECT U&'d\0061t\+000061' AS unicode_text;
+SELECT count(*) FILTER (WHERE status = 'paid') FROM orders;
+MERGE INTO stock s USING incoming i ON s.sku = i.sku WHEN MATCHED THEN UPDATE SET qty = s.qty + i.qty WHEN NOT MATCHED THEN INSERT (sku, qty) VALUES (i.sku, i.qty);
