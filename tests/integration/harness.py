@@ -8,6 +8,7 @@ import argparse
 import difflib
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -142,6 +143,11 @@ class LiveSensor:
 
     def __exit__(self, *exc):
         self.stop()
+
+    def kernel_drops(self):
+        """Packets the kernel dropped, from the sensor's exit summary; None when not printed."""
+        m = re.search(r"kernel received \d+, dropped (\d+)", self.stderr_text())
+        return int(m.group(1)) if m else None
 
     def records(self):
         """The sensor's JSON Lines, parsed; Mismatch on a line that is not one JSON object."""

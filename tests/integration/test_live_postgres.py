@@ -36,6 +36,7 @@ SUPERUSER_PW = "postgres-Secret-0"
 ALICE_PW = "alice-Secret-1"
 BOB_PW = "bob-Secret-2"
 PGBENCH_SECONDS = 2
+PGBENCH_RATE = 200  # transactions per second (7 statements each), bounded like sysbench's
 
 # Statements psql sends one by one (one simple Query each, text as written, ';' included).
 ALICE_SCRIPT = [
@@ -52,6 +53,7 @@ ALICE_SCRIPT = [
     "SELECT 'it''s' AS q, $$dollar;quoted$$ AS d, E'tab\\there' AS e;",
     "SELECT owner,\n       balance\n  FROM accounts\n WHERE id IN (1, 2)\n ORDER BY owner;",
     "WITH t AS (SELECT generate_series(1, 25) AS n) SELECT n FROM t WHERE n % 5 = 0;",
+    "DO $$BEGIN RAISE NOTICE 'notice; from a DO block'; END$$;",
     "GRANT SELECT ON accounts TO bob;",
 ]
 # One simple Query message with three statements (psql -c sends the string as is).
@@ -65,7 +67,12 @@ BOB_SCRIPT = [
     "DELETE FROM accounts;",
     "BEGIN;",
     "SELECT owner FROM accounts WHERE id = 1 FOR UPDATE;",
+    "SELECT 1;",
     "ROLLBACK;",
+]
+# After pgbench -i: a result set of 20000 rows spread over many TCP segments.
+AFTER_PGBENCH_INIT = [
+    "SELECT aid, bid, abalance FROM pgbench_accounts WHERE aid <= 20000 ORDER BY aid;",
 ]
 
 _TAG = re.compile(r"^(INSERT \d+|UPDATE|DELETE|COPY|MERGE) (\d+)$")
@@ -143,8 +150,14 @@ def drive_traffic(db):
         raise harness.Mismatch(f"failed logins did not fail as planned: {bad_pw.stderr!r} "
                                f"{no_db.stderr!r}")
     pgbench(db, ["-i", "-s", "1", "-q"])
+    proc = psql(db, "alice", ALICE_PW, "appdb", script=psql_script(AFTER_PGBENCH_INIT))
+    for stmt, counts in zip(AFTER_PGBENCH_INIT,
+                            parse_psql_output(proc.stdout, len(AFTER_PGBENCH_INIT))):
+        client_counts.setdefault(stmt, counts)
+        client_counts.setdefault(split_simple(stmt)[0], counts)
     for mode in ("simple", "extended", "prepared"):
-        pgbench(db, ["-M", mode, "-c", "1", "-T", str(PGBENCH_SECONDS if mode != "prepared" else 1)])
+        seconds = PGBENCH_SECONDS if mode != "prepared" else 1
+        pgbench(db, ["-M", mode, "-c", "1", "-T", str(seconds), "-R", str(PGBENCH_RATE)])
     return client_counts
 
 
@@ -216,6 +229,8 @@ def check_session(chk, port, log_sess, sess, client_counts, split_multi):
             chk.expect_eq(f"{where}: login.client_name", log_sess.application_name,
                           login.get("client_name"))
     for r in sess:
+        if r.get("kind") == "disconnect":
+            chk.expect_eq(f"{where}: disconnect.end_reason", "fin", r.get("end_reason"))
         what = f"{where} {r.get('kind')} seq {r.get('seq')}"
         chk.expect_eq(f"{what}: protocol", "postgresql", r.get("protocol"))
         chk.expect_eq(f"{what}: server", ("127.0.0.1", port), (r.get("server_ip"), r.get("server_port")))
@@ -242,8 +257,9 @@ def check_session(chk, port, log_sess, sess, client_counts, split_multi):
             chk.expect_eq(f"{what}: {key}", value, r.get(key))
 
 
-def compare(db, records, client_counts, verbose):
+def compare(db, records, client_counts, verbose, drops):
     chk = harness.Checker(verbose)
+    chk.expect_eq("packets dropped by the kernel (sensor summary)", 0, drops)
     rows = serverlogs.parse_pg_csvlog(db.csv_log)
     log_sessions = [LogSession(port, rs) for port, rs in serverlogs.pg_tcp_sessions(rows).items()]
     sensor_sessions = harness.group_sessions(records)
@@ -287,7 +303,12 @@ def body(args):
             print(f"sensor output in {sensor.dir}: exit {rc}\n{sensor.stderr_text().strip()}")
             if rc != 0:
                 raise harness.Mismatch(f"sensor did not exit 0 after SIGINT: {rc}")
-            compare(db, sensor.records(), client_counts, args.verbose)
+            drops = sensor.kernel_drops()
+            if drops != 0:
+                # Lost packets make every later comparison meaningless: say so first.
+                print(f"CAPTURE LOSS: the kernel dropped {drops} packets before the sensor read "
+                      "them; the mismatches below follow from that loss")
+            compare(db, sensor.records(), client_counts, args.verbose, drops)
         finally:
             sensor.stop()
             sensor.cleanup()
