@@ -42,7 +42,8 @@ const FlowCounters& GetFlowCounters() {
         r.GetCounter("dbaudit_flow_mid_stream_pickups_total",
                      "Flows picked up without their SYN handshake"),
         r.GetGauge("dbaudit_flow_active", "Flows in the flow tables (open and recently closed)"),
-        r.GetGauge("dbaudit_flow_buffered_bytes", "Out-of-order bytes buffered for reassembly"),
+        r.GetGauge("dbaudit_flow_buffered_bytes",
+                   "Bytes held for reassembly: out-of-order data and unacknowledged history"),
     };
   }();
   return counters;

@@ -138,6 +138,7 @@ void FlowTable::MakeRoom() {
 void FlowTable::Advance(int64_t now_us) {
   now_us_ = std::max(now_us_, now_us);
   last_sweep_us_ = now_us_;
+  GetFlowCounters().buffered_bytes->Set(static_cast<int64_t>(budget_->used()));
   while (!open_lru_.empty()) {
     FlowKey key = open_lru_.front();
     TcpConnection* conn = flows_.find(key)->second.conn.get();

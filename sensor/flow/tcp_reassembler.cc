@@ -15,15 +15,9 @@ constexpr int64_t kMaxAckAhead = int64_t{1} << 30;
 
 }  // namespace
 
-void BufferBudget::Add(uint64_t n) {
-  used_.fetch_add(n, std::memory_order_relaxed);
-  GetFlowCounters().buffered_bytes->Add(static_cast<int64_t>(n));
-}
+void BufferBudget::Add(uint64_t n) { used_.fetch_add(n, std::memory_order_relaxed); }
 
-void BufferBudget::Release(uint64_t n) {
-  used_.fetch_sub(n, std::memory_order_relaxed);
-  GetFlowCounters().buffered_bytes->Add(-static_cast<int64_t>(n));
-}
+void BufferBudget::Release(uint64_t n) { used_.fetch_sub(n, std::memory_order_relaxed); }
 
 TcpReassembler::TcpReassembler(ReassemblyOutput* out, BufferBudget* budget, uint64_t max_buffered,
                                uint64_t max_history)

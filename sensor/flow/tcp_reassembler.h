@@ -17,7 +17,9 @@
 
 namespace dbaudit::sensor::flow {
 
-// Out-of-order bytes buffered across every flow of an engine (all workers).
+// Bytes held for reassembly (out-of-order data and unacknowledged history) across every flow of
+// an engine (all workers). The dbaudit_flow_buffered_bytes gauge is refreshed from it by the
+// flow tables' periodic sweep, not on every change.
 class BufferBudget {
  public:
   explicit BufferBudget(uint64_t limit) : limit_(limit) {}
