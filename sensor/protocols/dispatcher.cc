@@ -83,8 +83,14 @@ class DetectingHandler : public StreamHandler {
     const std::string& s2c = held_[1];
     const bool pg_port = port_guess_ == Guess::kPostgres;
     const bool my_port = port_guess_ == Guess::kMysql;
-    if (!c2s.empty() && postgres::LooksLikePostgres(Direction::kClientToServer, View(c2s))) return Guess::kPostgres;
-    if (!s2c.empty() && mysql::LooksLikeMysql(Direction::kServerToClient, View(s2c))) return Guess::kMysql;
+    // Without content detection only the port's own protocol may match.
+    const bool any = options_.detect_by_content;
+    if ((any || pg_port) && !c2s.empty() && postgres::LooksLikePostgres(Direction::kClientToServer, View(c2s))) {
+      return Guess::kPostgres;
+    }
+    if ((any || my_port) && !s2c.empty() && mysql::LooksLikeMysql(Direction::kServerToClient, View(s2c))) {
+      return Guess::kMysql;
+    }
     if (info_.mid_stream) {
       // No handshake to see: the first bytes are any request or response. Trust the port when
       // the bytes are plausible for it.
