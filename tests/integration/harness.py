@@ -5,6 +5,7 @@ Exit codes: 0 pass, 1 mismatch or error, 77 skipped (CMake SKIP_RETURN_CODE).
 """
 
 import argparse
+import datetime
 import difflib
 import json
 import os
@@ -16,6 +17,8 @@ import sys
 import tempfile
 import time
 import traceback
+
+import servers
 
 SKIP = 77
 
@@ -63,6 +66,10 @@ def main(description, body):
     """Runs body(args) and maps its outcome to the exit code; prints one clear verdict line."""
     args = parse_args(description)
     name = os.path.basename(sys.argv[0])
+
+    def on_sigterm(signum, frame):
+        raise SystemExit(f"FAIL {name}: terminated by signal {signum}")
+    signal.signal(signal.SIGTERM, on_sigterm)
     try:
         body(args)
     except Skip as e:
@@ -95,6 +102,7 @@ class LiveSensor:
                      "--workers", "1", "--emit", "jsonl", "--output", self.output]
         self.proc = None
         self.exit_code = None
+        self.started_at = self.stopped_at = None
 
     def stderr_text(self):
         try:
@@ -104,9 +112,11 @@ class LiveSensor:
             return ""
 
     def __enter__(self):
+        self.started_at = time.time()
         with open(self.stderr_path, "w") as err:
             self.proc = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=err,
-                                         cwd=self.dir)
+                                         cwd=self.dir,
+                                         preexec_fn=servers.die_with_parent(signal.SIGKILL))
         deadline = time.monotonic() + SENSOR_READY_TIMEOUT_S
         started = time.monotonic()
         while time.monotonic() < deadline:
@@ -128,6 +138,7 @@ class LiveSensor:
             return self.exit_code
         if self.proc.poll() is None:
             time.sleep(SENSOR_SETTLE_S)
+            self.stopped_at = time.time()
             self.proc.send_signal(signal.SIGINT)
             try:
                 self.proc.wait(timeout=SENSOR_STOP_TIMEOUT_S)
@@ -241,3 +252,27 @@ def matched_pairs(expected, got):
     for block in sm.get_matching_blocks():
         for k in range(block.size):
             yield block.a + k, block.b + k
+
+
+def describe(rec):
+    """A short one-line identification of a record for mismatch messages."""
+    keys = ("kind", "seq", "client_port", "command", "direction", "gap_bytes", "sql_statement")
+    return ", ".join(f"{k}={rec[k]!r}" for k in keys if k in rec)
+
+
+def parse_record_time(text):
+    """A record's "2026-11-26T01:51:52.021000Z" as seconds since the epoch; None if malformed."""
+    try:
+        return datetime.datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+    except (TypeError, ValueError):
+        return None
+
+
+def check_timestamps(chk, records, started_at, stopped_at):
+    """Every record's timestamp lies within the capture window (wall clock, 1 s slack)."""
+    bad = [r for r in records
+           if not (started_at - 1 <= (parse_record_time(r.get("timestamp")) or 0) <= stopped_at + 1)]
+    chk.expect_eq("records with a timestamp outside the capture window "
+                  f"[{started_at:.3f}, {stopped_at:.3f}]", [],
+                  [describe(r) + f", timestamp={r.get('timestamp')!r}" for r in bad[:5]])

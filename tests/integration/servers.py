@@ -11,6 +11,7 @@ sensor's TCP capture) and writes the logs the tests treat as ground truth:
 Start and stop are bounded by timeouts; stop() is safe to call twice and after a failed start.
 """
 
+import ctypes
 import os
 import shutil
 import signal
@@ -27,6 +28,21 @@ PG_SYSTEM_USER = "postgres"
 
 START_TIMEOUT_S = 60
 STOP_TIMEOUT_S = 30
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(sig):
+    """A preexec_fn: the child gets `sig` when this test process dies, even by SIGKILL (a ctest
+    timeout), so no server outlives its test."""
+    def preexec():
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0)
+        except (OSError, AttributeError):
+            pass
+    return preexec
 
 
 class ServerError(Exception):
@@ -122,7 +138,7 @@ class MariaDBServer:
             "--server-audit-query-log-limit=1048576", "--server-audit-file-rotate-size=1G",
         ]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                     cwd=self.dir)
+                                     cwd=self.dir, preexec_fn=die_with_parent(signal.SIGKILL))
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -215,8 +231,10 @@ class PostgresServer:
         for key, value in settings.items():
             args += ["-c", f"{key}={value}"]
         with open(os.path.join(self.dir, "stderr.log"), "w") as stderr:
+            # SIGQUIT: immediate shutdown; the postmaster takes its backends down with it.
             self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=stderr,
-                                         user=PG_SYSTEM_USER, group=PG_SYSTEM_USER, cwd=self.dir)
+                                         user=PG_SYSTEM_USER, group=PG_SYSTEM_USER, cwd=self.dir,
+                                         preexec_fn=die_with_parent(signal.SIGQUIT))
         deadline = time.monotonic() + START_TIMEOUT_S
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:

@@ -20,6 +20,7 @@ Checked per TCP connection:
   - session fields: protocol postgresql, addresses/ports, db_user, database
 """
 
+import datetime
 import os
 import re
 import subprocess
@@ -170,6 +171,15 @@ def split_simple(text):
     return [text.strip().rstrip(";").rstrip()]
 
 
+def pg_log_time(text):
+    """csvlog log_time "2026-11-26 01:38:21.320 UTC" as seconds since the epoch."""
+    try:
+        return datetime.datetime.strptime(text, "%Y-%m-%d %H:%M:%S.%f UTC").replace(
+            tzinfo=datetime.timezone.utc).timestamp()
+    except ValueError:
+        return None
+
+
 class LogSession:
     """What the csvlog says about one backend serving one TCP client."""
 
@@ -190,24 +200,26 @@ class LogSession:
                 self.user, self.database = row["user_name"], row["database_name"]
             elif sev == "LOG" and msg.startswith("statement: "):
                 self.statements.append({"text": msg[len("statement: "):], "params": None,
-                                        "error": None})
+                                        "error": None, "app": row["application_name"],
+                                        "time": pg_log_time(row["log_time"])})
             elif sev == "LOG" and re.match(r"^execute [^:]+: ", msg):
                 text = msg.split(": ", 1)[1]
                 self.statements.append({"text": text,
                                         "params": serverlogs.parse_pg_parameters(row["detail"]),
-                                        "error": None})
+                                        "error": None, "app": row["application_name"],
+                                        "time": pg_log_time(row["log_time"])})
             elif sev == "ERROR" and self.statements:
                 self.statements[-1]["error"] = row["sql_state_code"]
 
 
 def expected_items(log_sess, split_multi):
-    """[(text, params, error)] the sensor should report for one session."""
+    """The statements (LogSession.statements dicts) the sensor should report for one session."""
     items = []
     for s in log_sess.statements:
         if split_multi and s["params"] is None:
-            items += [(p, None, s["error"]) for p in split_simple(s["text"])]
+            items += [dict(s, text=p, params=None) for p in split_simple(s["text"])]
         else:
-            items.append((s["text"], s["params"], s["error"]))
+            items.append(s)
     return items
 
 
@@ -239,14 +251,22 @@ def check_session(chk, port, log_sess, sess, client_counts, split_multi):
 
     items = expected_items(log_sess, split_multi)
     stmts = [r for r in sess if r.get("kind") == "statement"]
-    chk.expect_sequence(f"{where}: statements", [t for t, _, _ in items],
-                        [r.get("sql_statement") for r in stmts])
-    for i, j in harness.matched_pairs([t for t, _, _ in items], [r.get("sql_statement") for r in stmts]):
-        text, params, error = items[i]
+    texts = [item["text"] for item in items]
+    got = [r.get("sql_statement") for r in stmts]
+    chk.expect_sequence(f"{where}: statements", texts, got)
+    for i, j in harness.matched_pairs(texts, got):
+        text, params, error, app = (items[i][k] for k in ("text", "params", "error", "app"))
         r = stmts[j]
         what = f"{where} {text[:60]!r}"
+        # The server logs a statement when it starts it; the record is completed by the response.
+        ts = harness.parse_record_time(r.get("timestamp"))
+        logged = items[i]["time"]
+        chk.expect(f"{what}: timestamp not before the server logged the statement",
+                   ts is not None and logged is not None and logged - 0.002 <= ts <= logged + 10,
+                   f"record {r.get('timestamp')}, csvlog {logged}")
         chk.expect_eq(f"{what}: db_user", log_sess.user, r.get("db_user"))
         chk.expect_eq(f"{what}: database", log_sess.database, r.get("database"))
+        chk.expect_eq(f"{what}: client_name", app, r.get("client_name"))
         chk.expect_eq(f"{what}: sql_response", "FAILED" if error else "SUCCESS",
                       r.get("sql_response"))
         chk.expect_eq(f"{what}: error_code", error, r.get("error_code"))
@@ -257,8 +277,9 @@ def check_session(chk, port, log_sess, sess, client_counts, split_multi):
             chk.expect_eq(f"{what}: {key}", value, r.get(key))
 
 
-def compare(db, records, client_counts, verbose, drops):
+def compare(db, records, client_counts, verbose, drops, window):
     chk = harness.Checker(verbose)
+    harness.check_timestamps(chk, records, *window)
     chk.expect_eq("packets dropped by the kernel (sensor summary)", 0, drops)
     rows = serverlogs.parse_pg_csvlog(db.csv_log)
     log_sessions = [LogSession(port, rs) for port, rs in serverlogs.pg_tcp_sessions(rows).items()]
@@ -275,7 +296,8 @@ def compare(db, records, client_counts, verbose, drops):
     chk.expect_eq("statement records (all sessions) vs statement/execute lines", n_log, n_sensor)
     for r in records:
         if r.get("kind") in ("gap", "encrypted"):
-            chk.expect(f"no {r.get('kind')} records (loopback, server without TLS): {r}", False)
+            chk.expect(f"no {r.get('kind')} records (loopback, server without TLS)", False,
+                       harness.describe(r))
     chk.expect_eq("sessions", len(log_sessions), len(sensor_sessions))
     for log_sess in log_sessions:
         candidates = by_port.get(log_sess.port) or []
@@ -308,7 +330,9 @@ def body(args):
                 # Lost packets make every later comparison meaningless: say so first.
                 print(f"CAPTURE LOSS: the kernel dropped {drops} packets before the sensor read "
                       "them; the mismatches below follow from that loss")
-            compare(db, sensor.records(), client_counts, args.verbose, drops)
+            records = sensor.records()
+            window = (sensor.started_at, sensor.stopped_at)
+            compare(db, records, client_counts, args.verbose, drops, window)
         finally:
             sensor.stop()
             sensor.cleanup()
