@@ -8,6 +8,15 @@ namespace dbaudit::sensor::sql {
 
 namespace {
 
+Token MakeToken(TokenKind kind, uint8_t flags, uint32_t begin, uint32_t end) {
+  Token t;
+  t.kind = kind;
+  t.flags = flags;
+  t.begin = begin;
+  t.end = end;
+  return t;
+}
+
 bool IsOperatorChar(unsigned char c) {
   switch (c) {
     case '+': case '-': case '*': case '/': case '<': case '>': case '=': case '~':
@@ -43,7 +52,7 @@ Lexer::Lexer(std::string_view text, const LexOptions& options)
 
 Token Lexer::Next() {
   while (pos_ < size_ && IsSpace(text_[pos_])) ++pos_;
-  if (pos_ >= size_) return Token{TokenKind::kEnd, 0, size_, size_};
+  if (pos_ >= size_) return MakeToken(TokenKind::kEnd, 0, size_, size_);
   const uint32_t start = pos_;
   const unsigned char c = text_[pos_];
   const bool mysql = opt_.dialect == Dialect::kMysql;
@@ -64,7 +73,7 @@ Token Lexer::Next() {
   if (c == '*' && in_version_comment_ && start + 1 < size_ && text_[start + 1] == '/') {
     in_version_comment_ = false;
     pos_ = start + 2;
-    return Token{TokenKind::kComment, kVersionClose, start, pos_};
+    return MakeToken(TokenKind::kComment, kVersionClose, start, pos_);
   }
   if (IsDigit(c) || (c == '.' && start + 1 < size_ && IsDigit(text_[start + 1]))) {
     return LexNumber(start);
@@ -102,19 +111,19 @@ Token Lexer::LexQuoted(uint32_t start, uint32_t body, char quote, bool backslash
         continue;
       }
       pos_ = i + 1;
-      return Token{kind, flags, start, pos_};
+      return MakeToken(kind, flags, start, pos_);
     }
     ++i;
   }
   pos_ = size_;
-  return Token{kind, static_cast<uint8_t>(flags | kUnterminated), start, size_};
+  return MakeToken(kind, static_cast<uint8_t>(flags | kUnterminated), start, size_);
 }
 
 Token Lexer::LexLineComment(uint32_t start) {
   uint32_t i = start;
   while (i < size_ && text_[i] != '\n') ++i;
   pos_ = i;
-  return Token{TokenKind::kComment, kLineComment, start, i};
+  return MakeToken(TokenKind::kComment, kLineComment, start, i);
 }
 
 Token Lexer::LexBlockComment(uint32_t start) {
@@ -128,7 +137,7 @@ Token Lexer::LexBlockComment(uint32_t start) {
       while (j < size_ && IsDigit(text_[j])) ++j;
       in_version_comment_ = true;
       pos_ = j;
-      return Token{TokenKind::kComment, kVersionOpen, start, j};
+      return MakeToken(TokenKind::kComment, kVersionOpen, start, j);
     }
   }
   const bool nested = opt_.dialect == Dialect::kPostgresql;
@@ -138,7 +147,7 @@ Token Lexer::LexBlockComment(uint32_t start) {
       i += 2;
       if (--depth == 0) {
         pos_ = i;
-        return Token{TokenKind::kComment, 0, start, i};
+        return MakeToken(TokenKind::kComment, 0, start, i);
       }
       continue;
     }
@@ -150,7 +159,7 @@ Token Lexer::LexBlockComment(uint32_t start) {
     ++i;
   }
   pos_ = size_;
-  return Token{TokenKind::kComment, kUnterminated, start, size_};
+  return MakeToken(TokenKind::kComment, kUnterminated, start, size_);
 }
 
 Token Lexer::LexNumber(uint32_t start) {
@@ -165,7 +174,7 @@ Token Lexer::LexNumber(uint32_t start) {
     }
     if (j > i + 2 && (j >= size_ || !IsIdentChar(text_[j]))) {
       pos_ = j;
-      return Token{TokenKind::kNumber, hex ? kHexLiteral : kBitLiteral, start, j};
+      return MakeToken(TokenKind::kNumber, hex ? kHexLiteral : kBitLiteral, start, j);
     }
   }
   while (i < size_ && IsDigit(text_[i])) ++i;
@@ -182,7 +191,7 @@ Token Lexer::LexNumber(uint32_t start) {
     }
   }
   pos_ = i;
-  return Token{TokenKind::kNumber, 0, start, i};
+  return MakeToken(TokenKind::kNumber, 0, start, i);
 }
 
 Token Lexer::LexWordOrPrefixedString(uint32_t start) {
@@ -213,7 +222,7 @@ Token Lexer::LexWordOrPrefixedString(uint32_t start) {
                      ident ? TokenKind::kQuotedIdent : TokenKind::kString, kPrefixed);
   }
   pos_ = i;
-  return Token{TokenKind::kWord, 0, start, i};
+  return MakeToken(TokenKind::kWord, 0, start, i);
 }
 
 // $tag$ ... $tag$ where tag is empty or an identifier without '$'.
@@ -227,10 +236,10 @@ bool Lexer::TryDollarQuote(uint32_t start, Token* out) {
   const size_t close = text_.find(tag, i + 1);
   if (close == std::string_view::npos) {
     pos_ = size_;
-    *out = Token{TokenKind::kString, kPrefixed | kUnterminated, start, size_};
+    *out = MakeToken(TokenKind::kString, kPrefixed | kUnterminated, start, size_);
   } else {
     pos_ = static_cast<uint32_t>(close + tag.size());
-    *out = Token{TokenKind::kString, kPrefixed, start, pos_};
+    *out = MakeToken(TokenKind::kString, kPrefixed, start, pos_);
   }
   return true;
 }
@@ -241,7 +250,7 @@ Token Lexer::LexDollarOrParam(uint32_t start) {
     if (i < size_ && IsDigit(text_[i])) {
       while (i < size_ && IsDigit(text_[i])) ++i;
       pos_ = i;
-      return Token{TokenKind::kParam, 0, start, i};
+      return MakeToken(TokenKind::kParam, 0, start, i);
     }
     Token t;
     if (TryDollarQuote(start, &t)) return t;
@@ -249,7 +258,7 @@ Token Lexer::LexDollarOrParam(uint32_t start) {
     return LexWordOrPrefixedString(start);  // MySQL allows '$' in identifiers
   }
   pos_ = start + 1;
-  return Token{TokenKind::kOperator, 0, start, pos_};
+  return MakeToken(TokenKind::kOperator, 0, start, pos_);
 }
 
 Token Lexer::LexVariable(uint32_t start) {
@@ -263,7 +272,7 @@ Token Lexer::LexVariable(uint32_t start) {
   while (i < size_ && (IsIdentChar(text_[i]) || text_[i] == '.')) ++i;
   if (i == name) return LexOperator(start);
   pos_ = i;
-  return Token{TokenKind::kVariable, 0, start, i};
+  return MakeToken(TokenKind::kVariable, 0, start, i);
 }
 
 Token Lexer::LexOperator(uint32_t start) {
@@ -271,11 +280,11 @@ Token Lexer::LexOperator(uint32_t start) {
   for (std::string_view op : kMultiCharOps) {
     if (rest.substr(0, op.size()) == op) {
       pos_ = start + static_cast<uint32_t>(op.size());
-      return Token{TokenKind::kOperator, 0, start, pos_};
+      return MakeToken(TokenKind::kOperator, 0, start, pos_);
     }
   }
   pos_ = start + 1;
-  return Token{TokenKind::kOperator, 0, start, pos_};
+  return MakeToken(TokenKind::kOperator, 0, start, pos_);
 }
 
 Token Lexer::LexPunctOrSpecial(uint32_t start) {
@@ -299,7 +308,7 @@ Token Lexer::LexPunctOrSpecial(uint32_t start) {
       break;
   }
   pos_ = start + 1;
-  return Token{kind, 0, start, pos_};
+  return MakeToken(kind, 0, start, pos_);
 }
 
 void Tokenize(std::string_view text, const LexOptions& options, std::vector<Token>* out) {

@@ -58,11 +58,15 @@ inline constexpr uint8_t kVersionOpen = 32;    // "/*!50000" that opens a MySQL 
 inline constexpr uint8_t kVersionClose = 64;   // "*/" that closes a MySQL version comment
 inline constexpr uint8_t kPrefixed = 128;      // string with a prefix letter / introducer / $tag$
 
+// Two 8-byte words, so a Token travels in two registers and is stored whole (a 12-byte layout
+// made the compiler assemble it from narrow stores and stall on the reload).
 struct Token {
   TokenKind kind = TokenKind::kEnd;
   uint8_t flags = 0;
+  uint16_t reserved = 0;
   uint32_t begin = 0;  // byte offsets into the lexed text
   uint32_t end = 0;
+  uint32_t reserved2 = 0;
 
   std::string_view Text(std::string_view src) const { return src.substr(begin, end - begin); }
 };
