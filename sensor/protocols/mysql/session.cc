@@ -79,6 +79,12 @@ void Session::OnServerData(int64_t /*ts_us*/, absl::Span<const uint8_t> data) {
     return;
   }
   if (state_ == State::kOutOfSync || server_discard_) {
+    if (resync_unproven_ && client_stream_.held_bytes() > 0) {
+      // The server speaks while the request we resynchronised on is still incomplete: a client
+      // sends a whole request before its answer, so that "request" was a false start.
+      counters_->desyncs->Add();
+      LoseClientSync();
+    }
     counters_->discarded_bytes->Add(data.size());
     return;
   }
@@ -232,6 +238,7 @@ void Session::HandleCommandClient(const Packet& p) {
     counters_->parse_errors->Add();
     return;
   }
+  resync_unproven_ = false;
   if (server_discard_ && pending_.empty()) {
     // First request after the server stream lost its framing: its answer starts clean.
     server_stream_.Reset();
@@ -317,6 +324,7 @@ void Session::ScanForRequest(absl::Span<const uint8_t> data) {
     }
     counters_->resyncs->Add();
     state_ = State::kCommand;
+    resync_unproven_ = true;
     server_discard_ = true;
     client_prev_full_ = false;
     std::string rest = scan_tail_.substr(i);
@@ -370,6 +378,7 @@ void Session::LoseClientSync() {
   client_stream_.Reset();
   server_stream_.Reset();
   scan_tail_.clear();
+  resync_unproven_ = false;
   // Compressed frames cannot be found again in the middle of a stream.
   state_ = client_stream_.compression() == Compression::kNone ? State::kOutOfSync : State::kLost;
   server_discard_ = true;

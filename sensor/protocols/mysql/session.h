@@ -143,6 +143,7 @@ class Session : public StreamHandler {
   bool caps_known_ = false;       // handshake seen: capabilities are negotiated ones
   bool server_discard_ = false;   // server framing lost: drop its bytes until the next request
   bool login_reported_ = false;
+  bool resync_unproven_ = false;  // resynchronised; the first request is not complete yet
   uint64_t server_caps_ = 0;
   uint64_t caps_ = 0;
   std::string auth_method_;

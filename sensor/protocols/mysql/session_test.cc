@@ -162,6 +162,22 @@ TEST_F(MysqlSessionTest, ClientGapResynchronisesOnTheNextPlausibleRequest) {
   EXPECT_EQ(st[0]->returned_rows, 1u);
 }
 
+TEST_F(MysqlSessionTest, FalseStartAfterResyncIsDroppedWhenTheServerSpeaks) {
+  Session s(TestConnection(), &sink_);
+  Feed(s, Login());
+  s.OnGap(kC, ts_, 100);
+  // Looks like the start of a 255-byte COM_QUERY, but the rest never comes: the server answers
+  // the (lost) real request instead.
+  Feed(s, {{kC, std::string("\xff\x00\x00\x00\x03SELECT name FROM t WHERE", 29)},
+           {kS, OkPacket(1, 1)},
+           {kC, QueryPacket("SELECT 3")},
+           {kS, std::string(testdata::kCountResultSet)}});
+  const auto st = sink_.Of(RecordKind::kStatement);
+  ASSERT_EQ(st.size(), 1u);
+  EXPECT_EQ(st[0]->sql_statement, "SELECT 3");
+  EXPECT_EQ(st[0]->sql_response, SqlResponse::kSuccess);
+}
+
 TEST_F(MysqlSessionTest, MidStreamPickupReportsStatementsWithUnknownUser) {
   Session s(TestConnection(/*mid_stream=*/true), &sink_);
   Feed(s, {{kS, std::string(testdata::kCountResultSet.substr(30))},  // tail of an older answer
