@@ -17,6 +17,8 @@ struct TagInfo {
 constexpr uint32_t kAny = kMaxMessageLength;
 // Auth exchanges and parameter reports are small; GSS tokens are the largest at a few KB.
 constexpr uint32_t kSmallMessage = 1 << 20;
+// Longest body skipped on the strength of a header alone while resynchronising.
+constexpr uint32_t kMaxUnverifiedSkip = 64 * 1024;
 // Command tags are a keyword and at most two integers ("INSERT 0 5").
 constexpr uint32_t kMaxCommandTag = 4096;
 
@@ -209,8 +211,9 @@ std::optional<size_t> FindFrameBoundary(Direction dir, absl::Span<const uint8_t>
     const size_t end = i + 1 + length;
     if (end > data.size()) {
       // The body is not here yet: only the header can be judged. Accept only a body the session
-      // skips anyway, so a false positive cannot be reported as a statement.
-      if (BodyNotNeeded(dir, data[i])) return i;
+      // skips anyway, so a false positive cannot be reported as a statement, and only a modest
+      // length, so text that happens to look like a header cannot make it skip megabytes.
+      if (BodyNotNeeded(dir, data[i]) && length <= kMaxUnverifiedSkip) return i;
       if (!kept) {
         kept = true;
         *keep_from = i;

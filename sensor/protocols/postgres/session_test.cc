@@ -315,6 +315,26 @@ TEST_F(PostgresSessionTest, LostResponseIsUnknownAndTheNextQueryIsFound) {
   EXPECT_EQ(st[1].returned_rows, 1u);
 }
 
+TEST_F(PostgresSessionTest, LostClientBytesResyncOnTheNextQueryNotOnLookalikeText) {
+  Session s(TestConn(), &sink_);
+  Feed(&s, LoggedIn());
+  s.OnGap(kC2S, 5000, 300);
+  // The tail of a lost Query: "d 1 ..." reads like a CopyData header of ~540 MB.
+  const std::string tail = std::string("WHERE d 1 = 1 AND note = 'd !!'", 31) + std::string(1, '\0');
+  s.OnData(kC2S, 5100, Bytes(tail));
+  // The answer to the lost Query has no request waiting for it: dropped, not misattributed.
+  s.OnData(kS2C, 5200, Bytes(Msg('C', Cstr("SELECT 0")) + Msg('Z', "I")));
+  s.OnData(kC2S, 5250, Bytes(Msg('Q', Cstr("SELECT 5"))));
+  s.OnData(kS2C, 5300, Bytes(Msg('D', Be16(1) + Be32(1) + "5") + Msg('C', Cstr("SELECT 1")) +
+                              Msg('Z', "I")));
+  s.OnClose(9000, CloseInfo{});
+  auto st = sink_.Of(RecordKind::kStatement);
+  ASSERT_EQ(st.size(), 1u);
+  EXPECT_EQ(st[0].sql_statement, "SELECT 5");
+  EXPECT_EQ(st[0].returned_rows, 1u);
+  EXPECT_EQ(st[0].sql_response, SqlResponse::kSuccess);
+}
+
 TEST_F(PostgresSessionTest, MidStreamPickupReportsStatementsWithoutUser) {
   // The stream starts inside a DataRow of an earlier response.
   Run({{kS2C, std::string("\x00\x05hello", 7) + Msg('C', Cstr("SELECT 9")) + Msg('Z', "I")},
