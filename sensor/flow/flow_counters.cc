@@ -41,6 +41,8 @@ const FlowCounters& GetFlowCounters() {
                      "Packets dropped because a worker queue was full"),
         r.GetCounter("dbaudit_flow_mid_stream_pickups_total",
                      "Flows picked up without their SYN handshake"),
+        r.GetCounter("dbaudit_flow_port_reuse_total",
+                     "Open flows replaced by a new connection on the same 4-tuple"),
         r.GetGauge("dbaudit_flow_active", "Flows in the flow tables (open and recently closed)"),
         r.GetGauge("dbaudit_flow_buffered_bytes",
                    "Bytes held for reassembly: out-of-order data and unacknowledged history"),

@@ -27,6 +27,7 @@ struct FlowCounters {
   Counter* unhandled_payload_bytes;
   Counter* queue_dropped_packets;
   Counter* mid_stream_pickups;
+  Counter* port_reuse;
   Gauge* active_flows;
   Gauge* buffered_bytes;
 };

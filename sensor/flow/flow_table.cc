@@ -85,8 +85,16 @@ void FlowTable::OnSegment(const decode::TcpSegment& seg) {
   FlowKey key = KeyOf(seg);
   auto it = flows_.find(key);
   bool syn_only = (seg.flags & (kTcpSyn | kTcpAck)) == kTcpSyn;
-  if (it != flows_.end() && it->second.in_closed && syn_only) {
-    Erase(key);  // the 4-tuple is being reused by a new connection
+  if (it != flows_.end() && syn_only &&
+      (it->second.in_closed || it->second.conn->IsReusedBy(seg))) {
+    // The 4-tuple is being reused by a new connection. An open predecessor missed its end in the
+    // capture; it ended by FIN if one was seen, otherwise it is reported as evicted.
+    TcpConnection* old = it->second.conn.get();
+    if (!old->closed()) {
+      GetFlowCounters().port_reuse->Add();
+      old->Close(seg.ts_us, old->fin_seen() ? EndReason::kFin : EndReason::kEvicted);
+    }
+    Erase(key);
     it = flows_.end();
   }
   Entry* entry = nullptr;

@@ -183,6 +183,45 @@ TEST(PacketEngineTest, IdleTimeoutClosesFlow) {
   h.Finish();
 }
 
+TEST(PacketEngineTest, NewSynOnOpenFourTupleStartsANewConnection) {
+  EngineHarness h;
+  h.Send(Seg(true, 10, 0, kSyn));
+  h.Send(Seg(false, 100, 11, kSyn | kAck));
+  h.Send(Seg(true, 11, 101, kPshAck, "old"));
+  // The old connection's FIN/RST was not captured; the client reuses the port.
+  h.Send(Seg(true, 5000, 0, kSyn));
+  h.Send(Seg(true, 5000, 0, kSyn));  // a retransmitted SYN belongs to the new connection
+  h.Send(Seg(false, 900, 5001, kSyn | kAck));
+  h.Send(Seg(true, 5001, 901, kPshAck, "new"));
+  h.Finish();
+  ASSERT_EQ(h.factory->transcripts.size(), 2u);
+  EXPECT_EQ(h.factory->transcripts[0]->client, "old");
+  EXPECT_EQ(h.factory->transcripts[0]->close.reason, EndReason::kEvicted);
+  EXPECT_EQ(h.factory->transcripts[1]->client, "new");
+  EXPECT_NE(h.factory->transcripts[0]->info.session_id, h.factory->transcripts[1]->info.session_id);
+}
+
+TEST(PacketEngineTest, SynFloodStaysWithinTheFlowCap) {
+  EngineOptions options;
+  options.max_flows = 1000;
+  EngineHarness h(options);
+  Gauge* active = GetFlowCounters().active_flows;
+  const int64_t before = active->Value();
+  int64_t peak = 0;
+  for (uint32_t i = 0; i < 200000; ++i) {
+    TcpSpec t = Seg(true, i, 0, kSyn);
+    t.src = absl::StrFormat("10.%d.%d.%d", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+    t.sport = static_cast<uint16_t>(1024 + i % 60000);
+    h.Send(t);
+    peak = std::max(peak, active->Value() - before);
+  }
+  EXPECT_LE(peak, 1000);
+  EXPECT_GE(peak, 1000);
+  EXPECT_TRUE(h.factory->transcripts.empty()) << "half-open flows get no handler";
+  h.Finish();
+  EXPECT_EQ(active->Value(), before);
+}
+
 TEST(PacketEngineTest, MaxFlowsEvictsOldestIdle) {
   EngineOptions options;
   options.max_flows = 2;

@@ -70,6 +70,12 @@ void TcpConnection::OnSegment(const decode::TcpSegment& seg) {
   if (fin_seen_[0] && fin_seen_[1]) Close(seg.ts_us, EndReason::kFin);
 }
 
+bool TcpConnection::IsReusedBy(const decode::TcpSegment& seg) const {
+  if (closed_ || (seg.flags & (kTcpSyn | kTcpAck)) != kTcpSyn) return false;
+  const TcpReassembler& r = halves_[static_cast<int>(DirectionOf(seg))]->reassembler;
+  return r.started() && r.first_seq() != seg.seq + 1;
+}
+
 void TcpConnection::Reassemble(const decode::TcpSegment& seg, int dir) {
   TcpReassembler& mine = halves_[dir]->reassembler;
   uint32_t data_seq = seg.seq;

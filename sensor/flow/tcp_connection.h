@@ -32,6 +32,10 @@ class TcpConnection {
 
   Direction DirectionOf(const decode::TcpSegment& seg) const;
   void OnSegment(const decode::TcpSegment& seg);
+  // A bare SYN that cannot belong to this connection (its sequence number does not match the
+  // stream already seen in that direction): the 4-tuple is being reused by a new connection
+  // whose predecessor's end was not captured.
+  bool IsReusedBy(const decode::TcpSegment& seg) const;
   // Flushes both directions (holes become gaps) and calls OnClose once. Idempotent.
   void Close(int64_t ts_us, EndReason reason);
 

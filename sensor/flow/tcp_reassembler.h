@@ -57,6 +57,7 @@ class TcpReassembler {
   // after a SYN; the first segment's seq on mid-stream pickup). Later calls are ignored.
   void Start(uint32_t first_seq);
   bool started() const { return started_; }
+  uint32_t first_seq() const { return isn_; }  // sequence number of offset 0, once started
 
   // Payload at `seq`. Starts the stream at `seq` when it has not started (mid-stream pickup).
   // Bytes a snaplen cut off are simply absent: a retransmission may still fill them, otherwise
