@@ -76,6 +76,10 @@ int Run(const SensorOptions& options) {
     std::fprintf(stderr, "dbaudit-sensor: %s\n", std::string(s.message()).c_str());
     return kExitFailure;
   }
+  if (!options.pipeline.live.interface.empty()) {
+    // Tools that drive traffic (tests, scripts) wait for this line before they start.
+    std::fprintf(stderr, "dbaudit-sensor: listening on %s\n", options.pipeline.live.interface.c_str());
+  }
   std::FILE* out = stdout;
   if (!options.output_path.empty()) {
     out = std::fopen(options.output_path.c_str(), "w");

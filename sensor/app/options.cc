@@ -208,6 +208,9 @@ absl::StatusOr<uint64_t> ParseByteSize(const std::string& text) {
 absl::StatusOr<SensorOptions> ParseSensorOptions(const std::vector<std::string>& args) {
   SensorOptions o;
   o.pipeline.workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  // tcpdump's default: a 65535-byte snaplen cuts loopback frames (64 KiB MTU + link header) and
+  // turns every full-size segment into a gap.
+  o.pipeline.live.snaplen = kDefaultSnaplen;
   // The config file is read first so that the command line overrides it.
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--config" && i + 1 < args.size()) o.config_path = args[i + 1];
@@ -266,7 +269,7 @@ Protocols:
 
 Capture:
   --filter BPF               capture filter (live default: the configured ports)
-  --snaplen N                bytes kept per packet (live, default 65535)
+  --snaplen N                bytes kept per packet (live, default 262144)
   --buffer-size SIZE         kernel capture buffer, e.g. 64M (live, default 32M)
   --no-promisc               do not put the interface in promiscuous mode
   --no-immediate             let the kernel batch packets (lower CPU, higher latency)

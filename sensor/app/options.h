@@ -12,6 +12,8 @@ namespace dbaudit::sensor {
 
 enum class EmitMode { kNone, kJsonl };
 
+inline constexpr int kDefaultSnaplen = 262144;
+
 struct SensorOptions {
   PipelineOptions pipeline;
   EmitMode emit = EmitMode::kNone;

@@ -17,6 +17,7 @@ TEST(SensorOptionsTest, OfflineJsonl) {
   EXPECT_EQ(o->emit, EmitMode::kJsonl);
   EXPECT_EQ(o->pipeline.workers, 1);
   EXPECT_EQ(o->pipeline.mysql_ports, std::vector<uint16_t>{3306});
+  EXPECT_EQ(o->pipeline.live.snaplen, kDefaultSnaplen);
   EXPECT_FALSE(o->sensor_id.empty());
 }
 
