@@ -102,6 +102,14 @@ absl::Status ConfigureLive(pcap* handle, const LiveOptions& options) {
 
 }  // namespace
 
+std::string PortFilter(const std::vector<uint16_t>& ports, int linktype) {
+  if (ports.empty()) return "tcp";
+  std::string p;
+  for (uint16_t port : ports) absl::StrAppend(&p, p.empty() ? "" : " or ", "tcp port ", port);
+  if (linktype != DLT_EN10MB) return p;
+  return absl::StrCat("(", p, ") or (vlan and ((", p, ") or (vlan and (", p, "))))");
+}
+
 PacketSource::PacketSource(pcap* handle, bool live)
     : handle_(handle), live_(live), linktype_(pcap_datalink(handle)) {
   Counters();
@@ -159,7 +167,11 @@ absl::StatusOr<std::unique_ptr<PacketSource>> PacketSource::OpenLive(const LiveO
   if (rc < 0) return close_on_error(ActivateError(handle, rc, options.interface));
   // rc > 0 is a warning (e.g. promiscuous mode not supported); the capture works.
   std::unique_ptr<PacketSource> source(new PacketSource(handle, /*live=*/true));
-  RETURN_IF_ERROR(ApplyFilter(handle, options.filter));
+  std::string filter = options.filter;
+  if (filter.empty() && !options.filter_ports.empty()) {
+    filter = PortFilter(options.filter_ports, source->linktype());
+  }
+  RETURN_IF_ERROR(ApplyFilter(handle, filter));
   return source;
 }
 

@@ -7,6 +7,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "absl/status/statusor.h"
 
@@ -31,7 +32,10 @@ enum class NextStatus {
 
 struct LiveOptions {
   std::string interface;            // "eth1", "lo", "any"
-  std::string filter;               // BPF expression; empty captures everything
+  std::string filter;               // BPF expression; overrides filter_ports
+  // With no `filter`, capture PortFilter(filter_ports, <the interface's link type>); with
+  // neither, capture everything.
+  std::vector<uint16_t> filter_ports;
   int snaplen = 65535;
   int buffer_bytes = 32 << 20;      // kernel ring buffer
   bool promiscuous = true;
@@ -44,6 +48,13 @@ struct CaptureStats {
   uint64_t kernel_received = 0, kernel_dropped = 0, interface_dropped = 0;  // live: pcap_stats
   bool truncated = false;           // offline: the file ended in the middle of a record
 };
+
+// The default capture filter for a set of database server ports: TCP on any of them and, on
+// Ethernet (DLT_EN10MB), also under one 802.1Q tag or two (QinQ). For {3306, 5432} on Ethernet:
+//   "(P) or (vlan and ((P) or (vlan and (P))))", P = "tcp port 3306 or tcp port 5432"
+// (libpcap's `vlan` shifts the offsets of everything after it, hence the nesting). Other link
+// types get "P" (libpcap has no `vlan` for Linux cooked v2). Empty ports: "tcp".
+std::string PortFilter(const std::vector<uint16_t>& ports, int linktype);
 
 class PacketSource {
  public:

@@ -128,6 +128,29 @@ TEST(PacketSourceTest, LiveUnknownInterfaceFailsClearly) {
 namespace dbaudit::sensor::capture {
 namespace {
 
+TEST(PortFilterTest, MatchesUntaggedVlanAndQinQTraffic) {
+  EXPECT_EQ(PortFilter({}, DLT_EN10MB), "tcp");
+  EXPECT_EQ(PortFilter({3306, 5432}, DLT_RAW), "tcp port 3306 or tcp port 5432");
+  const std::string dir = DBAUDIT_SOURCE_DIR "/tests/testdata/captures/linktypes/";
+  for (const char* file : {"ethernet.pcap", "vlan.pcap", "qinq.pcap", "linux-sll2.pcap"}) {
+    for (auto [ports, want_all] : {std::pair{std::vector<uint16_t>{3306, 47123}, true},
+                                   std::pair{std::vector<uint16_t>{3306, 5432}, false}}) {
+      auto probe = PacketSource::OpenOffline(dir + file, "");
+      ASSERT_TRUE(probe.ok()) << file << ": " << probe.status();
+      auto source = PacketSource::OpenOffline(dir + file, PortFilter(ports, (*probe)->linktype()));
+      ASSERT_TRUE(source.ok()) << file << ": " << source.status();
+      Packet p;
+      int n = 0;
+      while ((*source)->Next(&p) == NextStatus::kPacket) ++n;
+      if (want_all) {
+        EXPECT_GT(n, 40) << file;
+      } else {
+        EXPECT_EQ(n, 0) << file;
+      }
+    }
+  }
+}
+
 // Live capture on loopback: a real TCP handshake must come through the BPF filter.
 TEST(PacketSourceLiveTest, CapturesLoopbackHandshake) {
   int listener = socket(AF_INET, SOCK_STREAM, 0);
@@ -144,7 +167,7 @@ TEST(PacketSourceLiveTest, CapturesLoopbackHandshake) {
 
   LiveOptions options;
   options.interface = "lo";
-  options.filter = "tcp port " + std::to_string(port);
+  options.filter_ports = {static_cast<uint16_t>(port)};  // the default filter for these ports
   options.timeout_ms = 50;
   auto source = PacketSource::OpenLive(options);
   if (!source.ok() && source.status().code() == absl::StatusCode::kPermissionDenied) {
