@@ -72,6 +72,9 @@ struct Analyzer::Impl {
   const Analysis& Analyze(const LexOptions& options, std::string_view sql);
   const Analysis& Lookup(const LexOptions& options, std::string_view sql);
   void AnalyzeCold(const LexOptions& options, std::string_view sql, Analysis* a);
+  void BuildViews(const LexOptions& options, std::string_view sql,
+                  std::vector<std::vector<Token>>* storage, std::vector<Classification>* classes,
+                  std::vector<StatementView>* views);
   void Insert(uint64_t key, std::unique_ptr<Entry> entry);
 
   size_t generation_size;
@@ -136,31 +139,33 @@ void Analyzer::Impl::Insert(uint64_t key, std::unique_ptr<Entry> entry) {
   young[key] = std::move(entry);
 }
 
-void Analyzer::Impl::AnalyzeCold(const LexOptions& options, std::string_view sql, Analysis* a) {
-  if (fast.features & kFeatTruncated) {
-    counters.truncated->Add();
-    sql = sql.substr(0, kMaxAnalyzedBytes);
-  }
-  // Multi-statement texts are split with the splitter's rules (stored-program bodies stay whole).
+// One view per statement: the fast pass's tokens for a single statement, else the pieces of the
+// splitter (stored-program bodies stay whole) lexed again. `storage` owns the pieces' tokens.
+void Analyzer::Impl::BuildViews(const LexOptions& options, std::string_view sql,
+                                std::vector<std::vector<Token>>* storage,
+                                std::vector<Classification>* classes,
+                                std::vector<StatementView>* views) {
   std::vector<std::string_view> pieces;
   if (fast.multi_statement) pieces = SplitStatements(options, sql);
-  std::vector<std::vector<Token>> piece_tokens;
-  std::vector<Classification> classes(std::max<size_t>(1, pieces.size()));
-  std::vector<StatementView> views;
+  classes->resize(std::max<size_t>(1, pieces.size()));
   if (pieces.size() <= 1) {
-    views.push_back({TokenSpan(sql, fast.tokens.data(), fast.tokens.size(), options.dialect), &classes[0]});
-  } else {
-    piece_tokens.resize(pieces.size());
-    for (size_t k = 0; k < pieces.size(); ++k) {
-      Tokenize(pieces[k], options, &piece_tokens[k]);
-      RemoveComments(&piece_tokens[k]);
-      views.push_back({TokenSpan(pieces[k], piece_tokens[k].data(), piece_tokens[k].size(),
-                                 options.dialect),
-                       &classes[k]});
-    }
+    views->push_back({TokenSpan(sql, fast.tokens.data(), fast.tokens.size(), options.dialect),
+                      &(*classes)[0]});
+    return;
   }
-  for (size_t k = 0; k < views.size(); ++k) Classify(views[k].tokens, &classes[k]);
-  a->query_type = classes[0].query_type;
+  storage->resize(pieces.size());
+  for (size_t k = 0; k < pieces.size(); ++k) {
+    Tokenize(pieces[k], options, &(*storage)[k]);
+    RemoveComments(&(*storage)[k]);
+    views->push_back({TokenSpan(pieces[k], (*storage)[k].data(), (*storage)[k].size(),
+                                options.dialect),
+                      &(*classes)[k]});
+  }
+}
+
+namespace {
+
+void MergeObjects(const std::vector<Classification>& classes, std::vector<OperatedObject>* out) {
   for (const Classification& c : classes) {
     for (const ObjectRef& o : c.objects) {
       const auto same = [&](const OperatedObject& x) {
@@ -168,14 +173,32 @@ void Analyzer::Impl::AnalyzeCold(const LexOptions& options, std::string_view sql
                x.column_name == o.object.column_name && x.object_type == o.object.object_type &&
                x.sql_type == o.object.sql_type;
       };
-      if (std::none_of(a->objects.begin(), a->objects.end(), same)) a->objects.push_back(o.object);
+      if (std::none_of(out->begin(), out->end(), same)) out->push_back(o.object);
     }
   }
+}
+
+}  // namespace
+
+void Analyzer::Impl::AnalyzeCold(const LexOptions& options, std::string_view sql, Analysis* a) {
+  const bool truncated = (fast.features & kFeatTruncated) != 0;
+  if (truncated) {
+    counters.truncated->Add();
+    sql = sql.substr(0, kMaxAnalyzedBytes);
+  }
+  std::vector<std::vector<Token>> storage;
+  std::vector<Classification> classes;
+  std::vector<StatementView> views;
+  BuildViews(options, sql, &storage, &classes, &views);
+  for (size_t k = 0; k < views.size(); ++k) Classify(views[k].tokens, &classes[k]);
+  a->query_type = classes[0].query_type;
+  MergeObjects(classes, &a->objects);
   InjectionResult inj;
   DetectInjection(views, fast.features, &inj);
-  if (options.dialect == Dialect::kPostgresql && PgParserAvailable() &&
-      (inj.score > 0 || a->query_type == "OTHER") && !(fast.features & kFeatTruncated)) {
-    if (!PgParse(sql).ok) inj.Add("unparsed", 20);
+  // The server grammar, only where it pays (see pg_parse.h): suspicious or unknown statements.
+  if (options.dialect == Dialect::kPostgresql && PgParserAvailable() && !truncated &&
+      (inj.score > 0 || a->query_type == "OTHER") && !PgParse(sql).ok) {
+    inj.Add("unparsed", 20);
   }
   a->injection_score = inj.score;
   a->injection_signals = std::move(inj.signals);

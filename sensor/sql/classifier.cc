@@ -121,19 +121,7 @@ std::string Scanner::ClassifyCreate(size_t i, size_t e) {
     return type;
   }
   if (kind == "index") {
-    if (s_.Is(i, "concurrently")) i = SkipIfExists(s_, i + 1);
-    QualifiedName index_name;
-    if (!s_.Is(i, "on")) i = ParseName(i, &index_name);
-    const size_t on = FindWord(i, e, "on");
-    QualifiedName table;
-    size_t t = on + 1;
-    if (s_.Is(t, "only")) ++t;
-    if (on < e) ParseName(t, &table);
-    if (index_name.valid) {
-      if (index_name.schema.empty()) index_name.schema = table.schema;
-      AddObject(index_name, "INDEX", type);
-    }
-    if (table.valid) AddObject(table, "TABLE", type);
+    ClassifyCreateIndex(i, e, type);
     return type;
   }
   QualifiedName n;
@@ -146,16 +134,40 @@ std::string Scanner::ClassifyCreate(size_t i, size_t e) {
     if (on < e && ParseName(on + 1, &table) > on + 1) AddObject(table, "TABLE", type);
     return type;
   }
-  if (kind == "table" || kind == "view") {  // AS SELECT / LIKE t / (LIKE t) / subqueries
-    const size_t like = FindWord(i, e, "like");
-    QualifiedName src;
-    if (like < e && ParseName(like + 1, &src) > like + 1) AddObject(src, "TABLE", "SELECT");
-    const size_t as = FindWord(i, e, "as");
-    size_t q = as < e ? as + 1 : i;
-    while (q < e && !IsQueryStart(q)) ++q;
-    if (q < e) ClassifyRange(q, e);
-  }
+  if (kind == "table" || kind == "view") ClassifyCreateSource(i, e);
   return type;
+}
+
+// CREATE [UNIQUE] INDEX [CONCURRENTLY] [IF NOT EXISTS] [name] ON [ONLY] table ...
+void Scanner::ClassifyCreateIndex(size_t i, size_t e, const std::string& type) {
+  if (s_.Is(i, "concurrently")) i = SkipIfExists(s_, i + 1);
+  QualifiedName index_name;
+  if (!s_.Is(i, "on")) i = ParseName(i, &index_name);
+  const size_t on = FindWord(i, e, "on");
+  QualifiedName table;
+  size_t t = on + 1;
+  if (s_.Is(t, "only")) ++t;
+  if (on < e) ParseName(t, &table);
+  if (index_name.valid) {
+    if (index_name.schema.empty()) index_name.schema = table.schema;
+    AddObject(index_name, "INDEX", type);
+  }
+  if (table.valid) AddObject(table, "TABLE", type);
+}
+
+// What CREATE TABLE/VIEW reads: AS SELECT ..., LIKE t, (LIKE t), subqueries.
+void Scanner::ClassifyCreateSource(size_t i, size_t e) {
+  const size_t like = FindWord(i, e, "like");
+  QualifiedName src;
+  if (like < e && ParseName(like + 1, &src) > like + 1) AddObject(src, "TABLE", "SELECT");
+  if (s_.Kind(i) == TokenKind::kLParen && s_.Is(i + 1, "like") &&
+      ParseName(i + 2, &src) > i + 2) {
+    AddObject(src, "TABLE", "SELECT");
+  }
+  const size_t as = FindWord(i, e, "as");
+  size_t q = as < e ? as + 1 : i;
+  while (q < e && !IsQueryStart(q)) ++q;
+  if (q < e) ClassifyRange(q, e);
 }
 
 std::string Scanner::ClassifyDrop(size_t i, size_t e) {

@@ -18,6 +18,7 @@ namespace dbaudit::sensor::sql {
 struct ObjectRef {
   OperatedObject object;
   bool nested = false;  // found in a subquery or a UNION branch, not the statement's own FROM
+  int level = 0;        // query nesting level it was found at (internal)
 };
 
 struct Classification {

@@ -25,6 +25,20 @@ struct Target {
 
 enum class ScanMode { kNone, kExpectTable, kAfterTable, kJoinCond };
 
+// A select list [begin, end) and the first object index of its query level.
+struct SelectList {
+  size_t begin;
+  size_t end;
+  size_t first_object;
+};
+
+struct QueryLevel {
+  Target target;
+  ScanMode mode;
+  std::vector<SelectList> lists;
+  int opaque = 0;  // FROM items that are not tables (CTEs, derived tables, table functions)
+};
+
 class Scanner {
  public:
   Scanner(const TokenSpan& s, Classification* out) : s_(s), out_(out) {}
@@ -49,6 +63,8 @@ class Scanner {
 
   // classifier.cc
   std::string ClassifyCreate(size_t i, size_t e);
+  void ClassifyCreateIndex(size_t i, size_t e, const std::string& type);
+  void ClassifyCreateSource(size_t i, size_t e);
   std::string ClassifyDrop(size_t i, size_t e);
   std::string ClassifyAlter(size_t i, size_t e);
   std::string ClassifyGrant(size_t i, size_t e, std::string_view kind);
@@ -56,10 +72,22 @@ class Scanner {
   void AddUserList(size_t i, size_t e, std::string_view object_type, std::string_view sql_type);
 
  private:
-  size_t ScanTableFactor(size_t i, size_t e, const Target& target);
+  size_t ScanTableFactor(size_t i, size_t e, const Target& target, int* opaque);
+  void OnQueryWord(size_t i, size_t e, QueryLevel* level);
+  void AddSelectColumns(const SelectList& list, size_t e, size_t limit, bool only_tables);
   size_t SkipAlias(size_t i, size_t e, int object_index);
   std::string ClassifyExplain(size_t i, size_t e);
   std::string ClassifyMisc(size_t i, size_t e);
+  std::string ClassifyCall(size_t i, size_t e);
+  std::string ClassifyUse(size_t i, size_t e);
+  std::string ClassifySet(size_t i, size_t e);
+  std::string ClassifyTableList(size_t i, size_t e);
+  std::string ClassifyCopy(size_t i, size_t e);
+  std::string ClassifyLoad(size_t i, size_t e);
+  std::string ClassifyMerge(size_t i, size_t e);
+  std::string ClassifyRename(size_t i, size_t e);
+  std::string ClassifyPrepare(size_t i, size_t e);
+  std::string ClassifyDeclare(size_t i, size_t e);
   std::string ClassifyTransaction(size_t i, size_t e);
   void MarkDeleteTargets(const std::vector<QualifiedName>& targets);
   void ParseAssignments(size_t b, size_t e, size_t first_target, std::string_view sql_type);
@@ -74,6 +102,7 @@ class Scanner {
 
 // Words that end a FROM list or can never be a table alias.
 bool IsClauseWord(std::string_view w);
+bool IsValueWord(std::string_view w);
 std::string Upper(std::string_view w);
 
 }  // namespace dbaudit::sensor::sql

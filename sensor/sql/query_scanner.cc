@@ -28,6 +28,17 @@ bool IsClauseWord(std::string_view w) {
   return false;
 }
 
+// Words that stand for values, not columns, in a select list.
+bool IsValueWord(std::string_view w) {
+  static constexpr std::string_view kWords[] = {
+      "null", "true", "false", "current_timestamp", "current_date", "current_time",
+      "current_user", "session_user", "user", "localtime", "localtimestamp", "default"};
+  for (std::string_view k : kWords) {
+    if (EqualsKeyword(w, k)) return true;
+  }
+  return false;
+}
+
 std::string Upper(std::string_view w) {
   std::string out(w);
   for (char& c : out) {
@@ -96,7 +107,7 @@ size_t Scanner::AddObject(const QualifiedName& n, std::string_view object_type,
       return k;
     }
   }
-  out_->objects.push_back(ObjectRef{std::move(o), nesting_ > 0});
+  out_->objects.push_back(ObjectRef{std::move(o), nesting_ > 0, depth_guard_});
   return out_->objects.size() - 1;
 }
 
@@ -106,7 +117,7 @@ void Scanner::AddColumn(size_t table_index, std::string column, std::string_view
   o.column_name = std::move(column);
   o.object_type = "COLUMN";
   o.sql_type = std::string(sql_type);
-  out_->objects.push_back(ObjectRef{std::move(o), nesting_ > 0});
+  out_->objects.push_back(ObjectRef{std::move(o), nesting_ > 0, depth_guard_});
 }
 
 int Scanner::ResolveTable(const QualifiedName& n) const {
@@ -145,12 +156,13 @@ size_t Scanner::SkipAlias(size_t i, size_t e, int object_index) {
   return std::min(i, e);
 }
 
-size_t Scanner::ScanTableFactor(size_t i, size_t e, const Target& target) {
+size_t Scanner::ScanTableFactor(size_t i, size_t e, const Target& target, int* opaque) {
   while (s_.Is(i, "lateral") || s_.Is(i, "only")) ++i;
   if (s_.Kind(i) == TokenKind::kLParen) {
     const size_t close = std::min(s_.SkipParens(i), e);
     ++nesting_;
     if (IsQueryStart(i + 1)) {
+      ++*opaque;  // a derived table: its columns are not a table's
       ScanQuery(i + 1, close - 1, Target{"SELECT"}, ScanMode::kNone);
     } else {
       ScanQuery(i + 1, close - 1, target, ScanMode::kExpectTable);  // (a JOIN b)
@@ -162,6 +174,7 @@ size_t Scanner::ScanTableFactor(size_t i, size_t e, const Target& target) {
   const size_t next = ParseName(i, &n);
   if (!n.valid) return i;
   if (s_.Kind(next) == TokenKind::kLParen) {  // table function: generate_series(...), unnest(...)
+    ++*opaque;
     const size_t close = std::min(s_.SkipParens(next), e);
     ScanExpr(next + 1, close - 1);
     return SkipAlias(close, e, -1);
@@ -170,6 +183,7 @@ size_t Scanner::ScanTableFactor(size_t i, size_t e, const Target& target) {
                       (std::find(cte_names_.begin(), cte_names_.end(), n.name) != cte_names_.end() ||
                        EqualsKeyword(n.name, "dual"));
   int index = -1;
+  if (not_a_table) ++*opaque;
   if (!not_a_table) index = static_cast<int>(AddObject(n, target.object_type, target.sql_type));
   size_t j = next;
   if (s_.IsOp(j, "*")) ++j;  // PostgreSQL: table and its children
@@ -177,19 +191,20 @@ size_t Scanner::ScanTableFactor(size_t i, size_t e, const Target& target) {
 }
 
 // Walks a SELECT-like query at its own parenthesis level; `mode` kExpectTable starts in a FROM
-// list (UPDATE targets, TRUNCATE/LOCK/DROP lists, parenthesised joins).
+// list (UPDATE targets, TRUNCATE/LOCK/DROP lists, parenthesised joins). Select lists found at
+// this level name the columns read.
 void Scanner::ScanQuery(size_t b, size_t e, const Target& target, ScanMode mode) {
   if (++depth_guard_ > kMaxDepth) {
     --depth_guard_;
     return;
   }
-  Target here = target;
+  QueryLevel level{target, mode, {}};
   for (size_t i = b; i < e;) {
     const TokenKind k = s_.Kind(i);
-    if (mode == ScanMode::kExpectTable && (k == TokenKind::kLParen || s_.IsName(i)) &&
+    if (level.mode == ScanMode::kExpectTable && (k == TokenKind::kLParen || s_.IsName(i)) &&
         !(k == TokenKind::kWord && (s_.Is(i, "select") || s_.Is(i, "values")))) {
-      const size_t next = ScanTableFactor(i, e, here);
-      mode = ScanMode::kAfterTable;
+      const size_t next = ScanTableFactor(i, e, level.target, &level.opaque);
+      level.mode = ScanMode::kAfterTable;
       i = next > i ? next : i + 1;
       continue;
     }
@@ -206,30 +221,86 @@ void Scanner::ScanQuery(size_t b, size_t e, const Target& target, ScanMode mode)
       continue;
     }
     if (k == TokenKind::kComma) {
-      if (mode == ScanMode::kAfterTable || mode == ScanMode::kJoinCond) mode = ScanMode::kExpectTable;
-    } else if (k == TokenKind::kWord) {
-      const std::string_view w = s_.Text(i);
-      if (EqualsKeyword(w, "from") || EqualsKeyword(w, "join") ||
-          EqualsKeyword(w, "straight_join")) {
-        mode = ScanMode::kExpectTable;
-      } else if (EqualsKeyword(w, "on") || EqualsKeyword(w, "using")) {
-        mode = ScanMode::kJoinCond;
-      } else if (EqualsKeyword(w, "union") || EqualsKeyword(w, "intersect") ||
-                 EqualsKeyword(w, "except") || EqualsKeyword(w, "minus")) {
-        out_->union_seen = out_->union_seen || EqualsKeyword(w, "union");
-        if (nesting_ == 0) ++nesting_;  // later branches count as nested
-        here = Target{"SELECT"};
-        mode = ScanMode::kNone;
-      } else if (IsClauseWord(w) && mode != ScanMode::kExpectTable &&
-                 !EqualsKeyword(w, "read") && !EqualsKeyword(w, "write") &&
-                 !EqualsKeyword(w, "local") && !EqualsKeyword(w, "low_priority")) {
-        // (LOCK TABLES a READ LOCAL, b WRITE: lock modes do not end the table list)
-        mode = ScanMode::kNone;
+      if (level.mode == ScanMode::kAfterTable || level.mode == ScanMode::kJoinCond) {
+        level.mode = ScanMode::kExpectTable;
       }
+    } else if (k == TokenKind::kWord) {
+      OnQueryWord(i, e, &level);
     }
     ++i;
   }
+  const size_t objects_end = out_->objects.size();
+  for (size_t k = 0; k < level.lists.size(); ++k) {  // each UNION branch reads its own tables
+    const size_t limit = k + 1 < level.lists.size() ? level.lists[k + 1].first_object : objects_end;
+    AddSelectColumns(level.lists[k], e, limit, level.opaque == 0);
+  }
   --depth_guard_;
+}
+
+void Scanner::OnQueryWord(size_t i, size_t e, QueryLevel* level) {
+  const std::string_view w = s_.Text(i);
+  auto close_list = [&] {
+    if (!level->lists.empty() && level->lists.back().end == e) level->lists.back().end = i;
+  };
+  if (EqualsKeyword(w, "select")) {
+    level->lists.push_back(SelectList{i + 1, e, out_->objects.size()});
+  } else if (EqualsKeyword(w, "from") || EqualsKeyword(w, "join") ||
+             EqualsKeyword(w, "straight_join")) {
+    close_list();
+    level->mode = ScanMode::kExpectTable;
+  } else if (EqualsKeyword(w, "on") || EqualsKeyword(w, "using")) {
+    level->mode = ScanMode::kJoinCond;
+  } else if (EqualsKeyword(w, "union") || EqualsKeyword(w, "intersect") ||
+             EqualsKeyword(w, "except") || EqualsKeyword(w, "minus")) {
+    close_list();
+    out_->union_seen = out_->union_seen || EqualsKeyword(w, "union");
+    if (nesting_ == 0) ++nesting_;  // later branches count as nested
+    level->target = Target{"SELECT"};
+    level->mode = ScanMode::kNone;
+  } else if (IsClauseWord(w) && level->mode != ScanMode::kExpectTable &&
+             !EqualsKeyword(w, "read") && !EqualsKeyword(w, "write") &&
+             !EqualsKeyword(w, "local") && !EqualsKeyword(w, "low_priority")) {
+    // (LOCK TABLES a READ LOCAL, b WRITE: lock modes do not end the table list)
+    close_list();
+    level->mode = ScanMode::kNone;
+  }
+}
+
+// Plain column references of a select list (c, t.c, c AS x) become COLUMN objects: qualified ones
+// of the table their qualifier names, unqualified ones when the query level reads one table.
+void Scanner::AddSelectColumns(const SelectList& list, size_t e, size_t limit, bool only_tables) {
+  const size_t end = std::min(list.end, e);
+  int only_table = -1, tables = 0;
+  for (size_t k = list.first_object; k < limit; ++k) {
+    const ObjectRef& o = out_->objects[k];
+    if (o.level == depth_guard_ && o.object.object_type == "TABLE" && o.object.column_name.empty()) {
+      only_table = static_cast<int>(k);
+      ++tables;
+    }
+  }
+  size_t i = list.begin;
+  while (s_.Is(i, "distinct") || s_.Is(i, "all") || s_.Is(i, "distinctrow")) ++i;
+  while (i < end) {
+    QualifiedName n;
+    const size_t next = ParseName(i, &n);
+    size_t item_end = next;
+    if (s_.Is(item_end, "as")) ++item_end;
+    if (item_end > next || (s_.IsName(item_end) && !IsClauseWord(s_.Text(item_end)))) ++item_end;
+    const bool plain = n.valid && n.name != "*" && (item_end >= end || s_.Kind(item_end) == TokenKind::kComma) &&
+                       !(n.schema.empty() && s_.Kind(i) == TokenKind::kWord && IsValueWord(s_.Text(i)));
+    if (plain) {
+      QualifiedName table;
+      table.name = n.schema;
+      const bool single = tables == 1 && only_tables;
+      const int t = n.schema.empty() ? (single ? only_table : -1) : ResolveTable(table);
+      if (t >= 0) AddColumn(static_cast<size_t>(t), n.name, "SELECT");
+    }
+    size_t k = i;  // next top-level comma
+    while (k < end && s_.Kind(k) != TokenKind::kComma) {
+      k = s_.Kind(k) == TokenKind::kLParen ? s_.SkipParens(k) : k + 1;
+    }
+    i = k + 1;
+  }
 }
 
 // An expression: only parenthesised subqueries inside it touch objects.

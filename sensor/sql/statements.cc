@@ -127,86 +127,118 @@ std::string Scanner::ClassifyTransaction(size_t i, size_t e) {
   return {};
 }
 
+std::string Scanner::ClassifyCall(size_t i, size_t e) {
+  QualifiedName n;
+  const size_t next = ParseName(i + 1, &n);
+  if (n.valid) AddObject(n, "PROCEDURE", "CALL");
+  ScanExpr(next, e);
+  return "CALL";
+}
+
+std::string Scanner::ClassifyUse(size_t i, size_t) {
+  QualifiedName n;
+  if (ParseName(i + 1, &n) > i + 1) AddObject(n, "DATABASE", "USE");
+  return "USE";
+}
+
+// SET ...; SET PASSWORD [FOR user] = ... changes an account: ALTER_USER.
+std::string Scanner::ClassifySet(size_t i, size_t e) {
+  ScanExpr(i + 1, e);
+  if (!s_.Is(i + 1, "password")) return "SET";
+  const size_t for_at = FindWord(i + 1, e, "for");
+  if (for_at < e) {
+    AddUserList(for_at + 1, std::min(e, FindWord(for_at + 1, e, "=")), "USER", "ALTER_USER");
+  }
+  return "ALTER_USER";
+}
+
+// TRUNCATE [TABLE] a, b ... / LOCK TABLE[S] a READ, b WRITE ...
+std::string Scanner::ClassifyTableList(size_t i, size_t e) {
+  const std::string type = Upper(s_.Text(i));
+  size_t k = i + 1;
+  if (s_.Is(k, "table") || s_.Is(k, "tables")) ++k;
+  ScanQuery(k, e, Target{type == "LOCK" ? "LOCK" : "TRUNCATE"}, ScanMode::kExpectTable);
+  return type;
+}
+
+// COPY t [(cols)] FROM/TO ... | COPY (query) TO ...
+std::string Scanner::ClassifyCopy(size_t i, size_t e) {
+  QualifiedName n;
+  if (s_.Kind(i + 1) == TokenKind::kLParen) {
+    ClassifyRange(i + 2, std::min(s_.SkipParens(i + 1), e) - 1);
+  } else if (ParseName(i + 1, &n) > i + 1) {
+    AddObject(n, "TABLE", "COPY");
+  }
+  return "COPY";
+}
+
+// LOAD DATA|XML [LOCAL] INFILE 'f' [REPLACE|IGNORE] INTO TABLE t ...
+std::string Scanner::ClassifyLoad(size_t i, size_t e) {
+  QualifiedName n;
+  const size_t table = FindWord(i + 1, e, "table");
+  if (table < e && ParseName(table + 1, &n) > table + 1) AddObject(n, "TABLE", "LOAD");
+  return "LOAD";
+}
+
+// MERGE INTO target [AS a] USING source ON ... WHEN ...
+std::string Scanner::ClassifyMerge(size_t i, size_t e) {
+  QualifiedName n;
+  size_t k = i + 1;
+  if (s_.Is(k, "into")) ++k;
+  if (ParseName(k, &n) > k) AddObject(n, "TABLE", "MERGE");
+  const size_t using_at = FindWord(k, e, "using");
+  if (using_at < e) ScanQuery(using_at + 1, e, Target{"SELECT"}, ScanMode::kExpectTable);
+  return "MERGE";
+}
+
+// RENAME TABLE a TO b [, ...] | RENAME USER a TO b [, ...]
+std::string Scanner::ClassifyRename(size_t i, size_t e) {
+  const bool user = s_.Is(i + 1, "user");
+  const std::string type = user ? "RENAME_USER" : "RENAME_TABLE";
+  if (user) {
+    AddUserList(i + 2, e, "USER", type);
+  } else {
+    ScanQuery(i + 2, e, Target{type}, ScanMode::kExpectTable);
+  }
+  return type;
+}
+
+// PostgreSQL PREPARE name [(types)] AS statement: the objects of the statement; MySQL PREPARE
+// s FROM '...' names none.
+std::string Scanner::ClassifyPrepare(size_t i, size_t e) {
+  const size_t as = FindWord(i + 1, e, "as");
+  if (as < e) ClassifyRange(as + 1, e);
+  return "PREPARE";
+}
+
+// PostgreSQL DECLARE c CURSOR ... FOR query: the query it runs decides the type.
+std::string Scanner::ClassifyDeclare(size_t i, size_t e) {
+  const size_t for_at = FindWord(i + 1, e, "for");
+  if (for_at < e && IsQueryStart(for_at + 1)) return ClassifyRange(for_at + 1, e);
+  return "OTHER";
+}
+
 std::string Scanner::ClassifyMisc(size_t i, size_t e) {
   if (std::string t = ClassifyTransaction(i, e); !t.empty()) return t;
-  const std::string_view w = s_.Text(i);
-  QualifiedName n;
-  if (EqualsKeyword(w, "call")) {
-    const size_t next = ParseName(i + 1, &n);
-    if (n.valid) AddObject(n, "PROCEDURE", "CALL");
-    ScanExpr(next, e);
-    return "CALL";
+  using Handler = std::string (Scanner::*)(size_t, size_t);
+  static constexpr std::pair<std::string_view, Handler> kHandlers[] = {
+      {"call", &Scanner::ClassifyCall},       {"use", &Scanner::ClassifyUse},
+      {"set", &Scanner::ClassifySet},         {"truncate", &Scanner::ClassifyTableList},
+      {"lock", &Scanner::ClassifyTableList},  {"copy", &Scanner::ClassifyCopy},
+      {"load", &Scanner::ClassifyLoad},       {"merge", &Scanner::ClassifyMerge},
+      {"rename", &Scanner::ClassifyRename},   {"prepare", &Scanner::ClassifyPrepare},
+      {"declare", &Scanner::ClassifyDeclare},
+  };
+  for (const auto& [word, handler] : kHandlers) {
+    if (s_.Is(i, word)) return (this->*handler)(i, e);
   }
-  if (EqualsKeyword(w, "use")) {
-    if (ParseName(i + 1, &n) > i + 1) AddObject(n, "DATABASE", "USE");
-    return "USE";
-  }
-  if (EqualsKeyword(w, "set")) {
-    ScanExpr(i + 1, e);
-    if (!s_.Is(i + 1, "password")) return "SET";
-    const size_t for_at = FindWord(i + 1, e, "for");
-    if (for_at < e) AddUserList(for_at + 1, std::min(e, FindWord(for_at + 1, e, "=")), "USER",
-                                "ALTER_USER");
-    return "ALTER_USER";
-  }
-  if (EqualsKeyword(w, "truncate") || EqualsKeyword(w, "lock")) {
-    const std::string type = Upper(w);
-    size_t k = i + 1;
-    if (s_.Is(k, "table") || s_.Is(k, "tables")) ++k;
-    ScanQuery(k, e, Target{type == "LOCK" ? "LOCK" : "TRUNCATE"}, ScanMode::kExpectTable);
-    return type;
-  }
-  if (EqualsKeyword(w, "copy")) {
-    if (s_.Kind(i + 1) == TokenKind::kLParen) {
-      ClassifyRange(i + 2, std::min(s_.SkipParens(i + 1), e) - 1);
-    } else if (ParseName(i + 1, &n) > i + 1) {
-      AddObject(n, "TABLE", "COPY");
-    }
-    return "COPY";
-  }
-  if (EqualsKeyword(w, "load")) {
-    const size_t table = FindWord(i + 1, e, "table");
-    if (table < e && ParseName(table + 1, &n) > table + 1) AddObject(n, "TABLE", "LOAD");
-    return "LOAD";
-  }
-  if (EqualsKeyword(w, "merge")) {
-    size_t k = i + 1;
-    if (s_.Is(k, "into")) ++k;
-    if (ParseName(k, &n) > k) AddObject(n, "TABLE", "MERGE");
-    const size_t using_at = FindWord(k, e, "using");
-    if (using_at < e) ScanQuery(using_at + 1, e, Target{"SELECT"}, ScanMode::kExpectTable);
-    return "MERGE";
-  }
-  if (EqualsKeyword(w, "rename")) {
-    const bool user = s_.Is(i + 1, "user");
-    const std::string type = user ? "RENAME_USER" : "RENAME_TABLE";
-    if (user) {
-      AddUserList(i + 2, e, "USER", type);
-    } else {
-      ScanQuery(i + 2, e, Target{type}, ScanMode::kExpectTable);
-    }
-    return type;
-  }
-  if (EqualsKeyword(w, "prepare")) {
-    const size_t as = FindWord(i + 1, e, "as");
-    if (as < e) ClassifyRange(as + 1, e);
-    return "PREPARE";
-  }
-  if (EqualsKeyword(w, "declare")) {  // PostgreSQL cursor: the query it runs decides the type
-    const size_t for_at = FindWord(i + 1, e, "for");
-    if (for_at < e && IsQueryStart(for_at + 1)) return ClassifyRange(for_at + 1, e);
-    return "OTHER";
-  }
-  static constexpr std::string_view kSimple[] = {"show", "execute", "deallocate", "unlock"};
-  for (std::string_view k : kSimple) {
-    if (EqualsKeyword(w, k)) {
-      ScanExpr(i + 1, e);
-      return Upper(k);
-    }
-  }
-  if (EqualsKeyword(w, "exec")) return "EXECUTE";
-  if (EqualsKeyword(w, "reset")) return "SET";
+  static constexpr std::pair<std::string_view, std::string_view> kSimple[] = {
+      {"show", "SHOW"},   {"execute", "EXECUTE"}, {"exec", "EXECUTE"}, {"deallocate", "DEALLOCATE"},
+      {"unlock", "UNLOCK"}, {"reset", "SET"}};
   ScanExpr(i + 1, e);
+  for (const auto& [word, type] : kSimple) {
+    if (s_.Is(i, word)) return std::string(type);
+  }
   return "OTHER";
 }
 
