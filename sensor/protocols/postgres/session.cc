@@ -73,7 +73,7 @@ void Session::Process(Direction dir, int64_t ts_us, absl::Span<const uint8_t> da
   if (!d.buffer.Append(data, &view)) {
     // A message split across segments grew past the cap: drop what was held, resync on the rest.
     Counters().buffer_overflow->Add();
-    LoseSync(dir);
+    LoseSync(dir, /*clear_buffer=*/true);
     view = data;
   }
   const size_t consumed = ParseLoop(dir, ts_us, view);
@@ -119,7 +119,7 @@ size_t Session::ParseLoop(Direction dir, int64_t ts_us, absl::Span<const uint8_t
         return view.size();
       }
       Counters().parse_errors->Add();
-      LoseSync(dir);
+      LoseSync(dir, /*clear_buffer=*/false);  // `view` may live in the buffer: Keep() trims it
       pos += 1;  // this offset failed; resynchronise from the next byte
       continue;
     }
@@ -142,11 +142,11 @@ bool Session::Resync(Direction dir, absl::Span<const uint8_t> view, size_t* pos)
   return true;
 }
 
-void Session::LoseSync(Direction dir) {
+void Session::LoseSync(Direction dir, bool clear_buffer) {
   DirectionState& d = dirs_[Index(dir)];
   d.out_of_sync = true;
   d.skip = 0;
-  d.buffer.Clear();
+  if (clear_buffer) d.buffer.Clear();
   Counters().desync->Add();
 }
 
@@ -307,7 +307,7 @@ void Session::OnGap(Direction dir, int64_t ts_us, uint64_t length) {
   // Responses can no longer be matched to requests with certainty.
   FlushPending(ts_us);
   if (state_ != State::kReady) state_ = State::kReady;  // login outcome or COPY end unknown
-  LoseSync(dir);
+  LoseSync(dir, /*clear_buffer=*/true);
 }
 
 void Session::OnClose(int64_t ts_us, const CloseInfo& info) {

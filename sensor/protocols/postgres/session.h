@@ -113,7 +113,8 @@ class Session : public StreamHandler {
   void Process(Direction dir, int64_t ts_us, absl::Span<const uint8_t> data);
   size_t ParseLoop(Direction dir, int64_t ts_us, absl::Span<const uint8_t> view);
   bool Resync(Direction dir, absl::Span<const uint8_t> view, size_t* pos);
-  void LoseSync(Direction dir);
+  // Marks `dir` out of sync. PRE: clear_buffer is false while a view into the buffer is in use.
+  void LoseSync(Direction dir, bool clear_buffer);
   void HandleFrame(Direction dir, int64_t ts_us, const Frame& frame);
 
   // One handler per state (session.cc for startup and auth, session_query.cc for the rest).
