@@ -66,10 +66,8 @@ const DecodeCounters& Counters() {
         r.GetCounter("dbaudit_decode_malformed_tcp_total", "Segments with an impossible TCP header"),
         r.GetCounter("dbaudit_decode_not_ip_total", "Frames that carry neither IPv4 nor IPv6"),
         r.GetCounter("dbaudit_decode_not_tcp_total", "IP packets that carry no TCP"),
-        r.GetCounter("dbaudit_decode_ipv4_fragments_total",
-                     "IPv4 fragments (skipped: not reassembled)"),
-        r.GetCounter("dbaudit_decode_ipv6_fragments_total",
-                     "IPv6 fragments (skipped: not reassembled)"),
+        r.GetCounter("dbaudit_decode_ipv4_fragments_total", "IPv4 fragments of TCP datagrams"),
+        r.GetCounter("dbaudit_decode_ipv6_fragments_total", "IPv6 fragments"),
         r.GetCounter("dbaudit_decode_ipv4_options_total", "IPv4 packets carrying IP options"),
         r.GetCounter("dbaudit_decode_ipv6_extension_headers_total",
                      "IPv6 extension headers walked over"),
@@ -203,9 +201,27 @@ struct TransportView {
   uint32_t declared = 0;     // TCP header + payload length per the IP header
 };
 
+// Hands one whole fragment (header_len + payload of `declared_end` bytes) to the reassembler;
+// once its datagram is complete, *t covers the rebuilt transport payload.
+DecodeStatus Reassemble(const FragmentKey& key, uint32_t offset, bool more, View v,
+                        size_t header_len, uint32_t declared_end, FragmentReassembler* frags,
+                        int64_t ts_us, TransportView* t) {
+  if (v.size < declared_end) {
+    Counters().truncated->Add();  // a fragment cut by the snaplen cannot be reassembled
+    return DecodeStatus::kTruncated;
+  }
+  absl::Span<const uint8_t> whole;
+  auto piece = absl::MakeConstSpan(v.data + header_len, declared_end - header_len);
+  if (!frags->Add(key, offset, more, piece, ts_us, &whole)) return DecodeStatus::kFragment;
+  t->tcp = View{whole.data(), whole.size()};
+  t->declared = static_cast<uint32_t>(whole.size());
+  return DecodeStatus::kTcp;
+}
+
 // IPv4 (RFC 791): ver/ihl(1) tos(1) total_len(2) id(2) flags+frag_off(2) ttl(1) proto(1)
 // checksum(2) src(4) dst(4) options(ihl*4 - 20).
-DecodeStatus DecodeIpv4(View v, TcpSegment* out, TransportView* t) {
+DecodeStatus DecodeIpv4(View v, TcpSegment* out, TransportView* t, FragmentReassembler* frags,
+                        int64_t ts_us) {
   const DecodeCounters& c = Counters();
   if (v.size < 20) {
     c.truncated->Add();
@@ -228,11 +244,6 @@ DecodeStatus DecodeIpv4(View v, TcpSegment* out, TransportView* t) {
     total = static_cast<uint32_t>(v.size);
   }
   if (ihl > 20) c.ipv4_options->Add();
-  uint16_t frag = Be16(h + 6);
-  if ((frag & 0x3FFF) != 0) {  // more-fragments flag or a non-zero offset
-    c.ipv4_fragments->Add();
-    return DecodeStatus::kFragment;
-  }
   if (h[9] != kIpProtoTcp) {
     c.not_tcp->Add();
     return DecodeStatus::kNotTcp;
@@ -242,6 +253,13 @@ DecodeStatus DecodeIpv4(View v, TcpSegment* out, TransportView* t) {
   out->src.version = out->dst.version = 4;
   std::copy(h + 12, h + 16, out->src.bytes.begin());
   std::copy(h + 16, h + 20, out->dst.bytes.begin());
+  uint16_t frag = Be16(h + 6);  // reserved(1) DF(1) MF(1) offset(13, in 8-byte units)
+  if ((frag & 0x3FFF) != 0) {
+    c.ipv4_fragments->Add();
+    FragmentKey key{out->src, out->dst, Be16(h + 4), h[9]};
+    return Reassemble(key, (frag & 0x1FFF) * 8u, (frag & 0x2000) != 0, v, ihl, total, frags,
+                      ts_us, t);
+  }
   v.Skip(ihl);
   t->tcp = v;
   t->declared = total - static_cast<uint32_t>(ihl);
@@ -252,7 +270,14 @@ DecodeStatus DecodeIpv4(View v, TcpSegment* out, TransportView* t) {
 // Hop-by-hop, routing, destination options, mobility, HIP, shim6: next(1) len(1) in 8-octet units
 // not counting the first 8. AH (RFC 4302): next(1) len(1) in 4-octet units minus 2.
 // Fragment: next(1) reserved(1) offset+flags(2) id(4).
-DecodeStatus WalkIpv6Extensions(View* v, uint8_t* next, uint32_t* remaining) {
+struct Ipv6Fragment {
+  uint32_t id = 0;
+  uint32_t offset = 0;
+  bool more = false;
+};
+
+DecodeStatus WalkIpv6Extensions(View* v, uint8_t* next, uint32_t* remaining,
+                                Ipv6Fragment* fragment) {
   const DecodeCounters& c = Counters();
   for (int i = 0; i <= kMaxIpv6ExtHeaders; ++i) {
     uint8_t nh = *next;
@@ -268,8 +293,17 @@ DecodeStatus WalkIpv6Extensions(View* v, uint8_t* next, uint32_t* remaining) {
     if (generic) len = (static_cast<size_t>(v->data[1]) + 1) * 8;
     if (nh == kIpv6Auth) len = (static_cast<size_t>(v->data[1]) + 2) * 4;
     if (nh == kIpv6Fragment && (Be16(v->data + 2) & 0xFFF9) != 0) {
-      // Offset != 0 or more-fragments set; an atomic fragment (both zero) is walked over.
+      // Offset != 0 or more-fragments set; an atomic fragment (both zero) is walked over. What
+      // follows is the fragmentable part, not more headers: the walk ends here.
       c.ipv6_fragments->Add();
+      uint16_t field = Be16(v->data + 2);  // offset(13, 8-byte units) reserved(2) M(1)
+      fragment->offset = (field >> 3) * 8u;
+      fragment->more = (field & 1) != 0;
+      fragment->id = Be32(v->data + 4);
+      *next = v->data[0];
+      if (*remaining < 8) break;
+      *remaining -= 8;
+      v->Skip(8);
       return DecodeStatus::kFragment;
     }
     c.ipv6_ext_headers->Add();
@@ -286,7 +320,8 @@ DecodeStatus WalkIpv6Extensions(View* v, uint8_t* next, uint32_t* remaining) {
 }
 
 // IPv6 (RFC 8200): ver/class/flow(4) payload_len(2) next_header(1) hop_limit(1) src(16) dst(16).
-DecodeStatus DecodeIpv6(View v, TcpSegment* out, TransportView* t) {
+DecodeStatus DecodeIpv6(View v, TcpSegment* out, TransportView* t, FragmentReassembler* frags,
+                        int64_t ts_us) {
   const DecodeCounters& c = Counters();
   if (v.size < 40) {
     c.truncated->Add();
@@ -307,7 +342,16 @@ DecodeStatus DecodeIpv6(View v, TcpSegment* out, TransportView* t) {
   std::copy(h + 8, h + 24, out->src.bytes.begin());
   std::copy(h + 24, h + 40, out->dst.bytes.begin());
   v.Skip(40);
-  DecodeStatus status = WalkIpv6Extensions(&v, &next, &remaining);
+  Ipv6Fragment fragment;
+  DecodeStatus status = WalkIpv6Extensions(&v, &next, &remaining, &fragment);
+  if (status == DecodeStatus::kFragment) {
+    if (next != kIpProtoTcp) {  // not TCP, or more extension headers inside the fragments
+      c.not_tcp->Add();
+      return DecodeStatus::kNotTcp;
+    }
+    FragmentKey key{out->src, out->dst, fragment.id, next};
+    return Reassemble(key, fragment.offset, fragment.more, v, 0, remaining, frags, ts_us, t);
+  }
   if (status != DecodeStatus::kTcp) return status;
   if (next != kIpProtoTcp) {  // UDP, ICMPv6, ESP, no-next-header, ...
     c.not_tcp->Add();
@@ -385,7 +429,10 @@ std::string IpAddress::ToString() const {
   return buf;
 }
 
-Decoder::Decoder(int linktype) : linktype_(linktype) { Counters(); }
+Decoder::Decoder(int linktype, const FragmentLimits& fragment_limits)
+    : linktype_(linktype), fragments_(fragment_limits) {
+  Counters();
+}
 
 DecodeStatus Decoder::Decode(const capture::Packet& packet, TcpSegment* out) {
   View v{packet.data, packet.data == nullptr ? 0 : packet.caplen};
@@ -401,16 +448,17 @@ DecodeStatus Decoder::Decode(const capture::Packet& packet, TcpSegment* out) {
     layer = version == 4 ? NetLayer::kIpv4 : version == 6 ? NetLayer::kIpv6 : NetLayer::kOther;
   }
   TransportView t{};
+  const int64_t ts_us = packet.ts_ns / 1000;
   if (layer == NetLayer::kIpv4) {
-    status = DecodeIpv4(v, out, &t);
+    status = DecodeIpv4(v, out, &t, &fragments_, ts_us);
   } else if (layer == NetLayer::kIpv6) {
-    status = DecodeIpv6(v, out, &t);
+    status = DecodeIpv6(v, out, &t, &fragments_, ts_us);
   } else {
     Counters().not_ip->Add();
     return DecodeStatus::kNotIp;
   }
   if (status != DecodeStatus::kTcp) return status;
-  out->ts_us = packet.ts_ns / 1000;
+  out->ts_us = ts_us;
   return DecodeTcp(t, out);
 }
 

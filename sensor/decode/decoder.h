@@ -3,27 +3,14 @@
 // packet skipped, never guessed at.
 #pragma once
 
-#include <array>
 #include <cstdint>
-#include <string>
-#include <utility>
+#include <vector>
 
 #include "sensor/capture/packet_source.h"
+#include "sensor/decode/ip_address.h"
+#include "sensor/decode/ip_fragments.h"
 
 namespace dbaudit::sensor::decode {
-
-struct IpAddress {
-  uint8_t version = 4;              // 4 or 6
-  std::array<uint8_t, 16> bytes{};  // IPv4 uses bytes[0..3], the rest stay zero
-
-  std::string ToString() const;  // "10.0.0.1", "fe80::1"
-  bool operator==(const IpAddress& o) const = default;
-  auto operator<=>(const IpAddress& o) const = default;
-  template <typename H>
-  friend H AbslHashValue(H h, const IpAddress& a) {
-    return H::combine(std::move(h), a.version, a.bytes);
-  }
-};
 
 // TCP flag bits (RFC 9293 section 3.1).
 inline constexpr uint8_t kTcpFin = 0x01;
@@ -50,7 +37,8 @@ enum class DecodeStatus {
   kTcp,              // *out holds a TCP segment
   kNotIp,            // a link-layer frame that carries neither IPv4 nor IPv6 (ARP, LLDP, ...)
   kNotTcp,           // IP, but not TCP (UDP, ICMP, ...)
-  kFragment,         // an IP fragment; counted and skipped (never parsed as TCP)
+  kFragment,         // an IP fragment of a TCP datagram, held until its datagram completes
+                     // (the fragment that completes it decodes as kTcp)
   kTruncated,        // the snaplen or the file cut a header short
   kMalformed,        // a header field is impossible (bad version, length, offset)
   kUnsupportedLink,  // the capture's link type is not one dbaudit decodes
@@ -61,13 +49,18 @@ bool IsSupportedLinktype(int linktype);
 
 class Decoder {
  public:
-  explicit Decoder(int linktype);
+  explicit Decoder(int linktype, const FragmentLimits& fragment_limits = {});
 
-  // Decodes one frame. Counters are shared by every decoder in the process.
+  // Decodes one frame. Counters are shared by every decoder in the process. out->payload points
+  // into the packet, or for a reassembled datagram into the decoder; either way it is valid
+  // until the next Decode call.
   DecodeStatus Decode(const capture::Packet& packet, TcpSegment* out);
+
+  const FragmentReassembler& fragments() const { return fragments_; }
 
  private:
   int linktype_;
+  FragmentReassembler fragments_;
 };
 
 }  // namespace dbaudit::sensor::decode

@@ -3,6 +3,7 @@
 #include <pcap/dlt.h>
 
 #include <random>
+#include <vector>
 #include <string>
 
 #include "gtest/gtest.h"
@@ -147,15 +148,122 @@ TEST(DecoderTest, Ipv4OptionsAreSkipped) {
   ExpectSpecDecoded(seg);
 }
 
-TEST(DecoderTest, Ipv4FragmentsAreReportedNotParsed) {
-  TcpSpec t = Spec();
-  t.frag = 0x2000;  // more fragments, offset 0
+// IPv4 header (20 bytes) for one fragment of a TCP datagram with identification 0x1234.
+std::string Ipv4Fragment(uint32_t offset, bool more, const std::string& piece) {
+  std::string s;
+  s.push_back(0x45);
+  s.push_back(0);
+  Put16(&s, static_cast<uint16_t>(20 + piece.size()));
+  Put16(&s, 0x1234);
+  Put16(&s, static_cast<uint16_t>((more ? 0x2000 : 0) | (offset / 8)));
+  s.push_back(64);
+  s.push_back(6);
+  Put16(&s, 0);
+  s += std::string("\x0a\x00\x00\x01\x0a\x00\x00\x02", 8);
+  return s + piece;
+}
+
+// The TCP segment of Spec() cut into fragments of 8, 8 and the rest (28 bytes in all).
+std::vector<std::string> Ipv4Fragments() {
+  std::string tcp = testing::TcpBytes(Spec());
+  return {Ipv4Fragment(0, true, tcp.substr(0, 8)), Ipv4Fragment(8, true, tcp.substr(8, 8)),
+          Ipv4Fragment(16, false, tcp.substr(16))};
+}
+
+TEST(DecoderTest, Ipv4FragmentsAreReassembledInAnyOrder) {
+  for (std::vector<int> order : {std::vector<int>{0, 1, 2}, {2, 1, 0}, {1, 2, 0}}) {
+    Decoder decoder(DLT_RAW);
+    std::vector<std::string> frags = Ipv4Fragments();
+    TcpSegment seg;
+    for (size_t i = 0; i < order.size(); ++i) {
+      DecodeStatus s = decoder.Decode(MakePacket(frags[order[i]]), &seg);
+      if (i + 1 < order.size()) {
+        EXPECT_EQ(s, DecodeStatus::kFragment);
+      } else {
+        ASSERT_EQ(s, DecodeStatus::kTcp);
+        ExpectSpecDecoded(seg);
+        EXPECT_EQ(seg.src.ToString(), "10.0.0.1");
+      }
+    }
+    EXPECT_EQ(decoder.fragments().pending(), 0u);
+    EXPECT_EQ(decoder.fragments().buffered_bytes(), 0u);
+  }
+}
+
+TEST(DecoderTest, OverlappingFragmentsKeepTheFirstCopy) {
+  Decoder decoder(DLT_RAW);
+  std::vector<std::string> frags = Ipv4Fragments();
+  std::string tcp = testing::TcpBytes(Spec());
+  std::string forged = tcp.substr(8, 16);
+  forged[12] = 'X';  // would turn "select 1" into "selXct 1"
   TcpSegment seg;
-  EXPECT_EQ(Decoder(DLT_RAW).Decode(MakePacket(IpPacket(t)), &seg), DecodeStatus::kFragment);
-  t.frag = 0x0003;  // last fragment at offset 24
-  EXPECT_EQ(Decoder(DLT_RAW).Decode(MakePacket(IpPacket(t)), &seg), DecodeStatus::kFragment);
-  t.frag = 0x4000;  // don't fragment: a whole packet
-  EXPECT_EQ(Decoder(DLT_RAW).Decode(MakePacket(IpPacket(t)), &seg), DecodeStatus::kTcp);
+  EXPECT_EQ(decoder.Decode(MakePacket(frags[2]), &seg), DecodeStatus::kFragment);
+  // Overlaps the last fragment with a different byte, and supplies the middle.
+  EXPECT_EQ(decoder.Decode(MakePacket(Ipv4Fragment(8, true, forged)), &seg),
+            DecodeStatus::kFragment);
+  ASSERT_EQ(decoder.Decode(MakePacket(frags[0]), &seg), DecodeStatus::kTcp);
+  EXPECT_EQ(PayloadOf(seg), "select 1");
+}
+
+TEST(DecoderTest, IncompleteDatagramTimesOutAndInvalidFragmentsDrop) {
+  FragmentLimits limits;
+  limits.timeout_us = 1000;
+  Decoder decoder(DLT_RAW, limits);
+  std::vector<std::string> frags = Ipv4Fragments();
+  TcpSegment seg;
+  capture::Packet first = MakePacket(frags[0]);
+  EXPECT_EQ(decoder.Decode(first, &seg), DecodeStatus::kFragment);
+  EXPECT_EQ(decoder.fragments().pending(), 1u);
+  capture::Packet late = MakePacket(frags[2]);
+  late.ts_ns += 2000000;  // 2 ms later: the datagram has expired
+  EXPECT_EQ(decoder.Decode(late, &seg), DecodeStatus::kFragment);
+  EXPECT_EQ(decoder.fragments().pending(), 1u) << "only the late fragment is held";
+  // A non-final fragment whose length is not a multiple of 8 is impossible.
+  EXPECT_EQ(decoder.Decode(MakePacket(Ipv4Fragment(0, true, "12345")), &seg),
+            DecodeStatus::kFragment);
+  EXPECT_EQ(decoder.fragments().pending(), 0u);
+}
+
+TEST(DecoderTest, FragmentCapsBoundMemory) {
+  FragmentLimits limits;
+  limits.max_datagrams = 3;
+  Decoder decoder(DLT_RAW, limits);
+  TcpSegment seg;
+  for (int i = 0; i < 100; ++i) {
+    std::string f = Ipv4Fragment(0, true, std::string(8, 'a'));
+    f[4] = static_cast<char>(i);  // a different identification each time
+    EXPECT_EQ(decoder.Decode(MakePacket(f), &seg), DecodeStatus::kFragment);
+    EXPECT_LE(decoder.fragments().pending(), 3u);
+  }
+}
+
+TEST(DecoderTest, Ipv6FragmentsAreReassembled) {
+  TcpSpec t = Spec();
+  t.src = "2001:db8::1";
+  t.dst = "2001:db8::2";
+  std::string tcp = testing::TcpBytes(t);
+  auto fragment = [&](uint32_t offset, bool more, const std::string& piece) {
+    std::string ext = "\x06";  // next header: TCP
+    ext.push_back(0);
+    Put16(&ext, static_cast<uint16_t>(offset | (more ? 1 : 0)));
+    Put32(&ext, 0xCAFE);
+    TcpSpec shell = t;
+    std::string packet = IpPacket(shell, ext, 44);
+    // Replace the whole TCP part IpPacket appended with this fragment's piece.
+    packet.resize(40 + 8);
+    packet += piece;
+    packet[4] = static_cast<char>((8 + piece.size()) >> 8);
+    packet[5] = static_cast<char>((8 + piece.size()) & 0xFF);
+    return packet;
+  };
+  Decoder decoder(DLT_RAW);
+  TcpSegment seg;
+  EXPECT_EQ(decoder.Decode(MakePacket(fragment(16, false, tcp.substr(16))), &seg),
+            DecodeStatus::kFragment);
+  ASSERT_EQ(decoder.Decode(MakePacket(fragment(0, true, tcp.substr(0, 16))), &seg),
+            DecodeStatus::kTcp);
+  ExpectSpecDecoded(seg);
+  EXPECT_EQ(seg.src.ToString(), "2001:db8::1");
 }
 
 TEST(DecoderTest, Ipv6ExtensionHeaderChain) {
@@ -173,9 +281,6 @@ TEST(DecoderTest, Ipv6ExtensionHeaderChain) {
   ASSERT_EQ(Decoder(DLT_RAW).Decode(MakePacket(IpPacket(t, atomic, 44)), &seg),
             DecodeStatus::kTcp);
   ExpectSpecDecoded(seg);
-  std::string first_frag = std::string("\x06\x00\x00\x01\x00\x00\x00\x01", 8);  // M=1
-  EXPECT_EQ(Decoder(DLT_RAW).Decode(MakePacket(IpPacket(t, first_frag, 44)), &seg),
-            DecodeStatus::kFragment);
   // A hop-by-hop header claiming more bytes than the packet has.
   std::string huge = std::string("\x06\xff", 2) + std::string(6, '\x00');
   EXPECT_NE(Decoder(DLT_RAW).Decode(MakePacket(IpPacket(t, huge, 0)), &seg), DecodeStatus::kTcp);
