@@ -7,6 +7,7 @@
 #include "common/metrics.h"
 #include "gtest/gtest.h"
 #include "sensor/sql/fingerprint.h"
+#include "sensor/sql/pg_parse.h"
 #include "sensor/sql/sql_test_utils.h"
 
 namespace dbaudit::sensor::sql {
@@ -199,6 +200,19 @@ TEST(AnalyzerRandomTest, RandomBytesNeverCrash) {
     ASSERT_GE(a.injection_score, 0);
     ASSERT_LE(a.injection_score, 100);
   }
+}
+
+TEST(PgGrammarTest, RejectedTextIsUnparsedValidOtherIsNot) {
+  if (!PgParserAvailable()) GTEST_SKIP() << "built without libpg_query";
+  Analyzer analyzer;
+  const Analysis junk = analyzer.Analyze(kPg, "asdf qwer zxcv");
+  EXPECT_EQ(junk.query_type, "OTHER");
+  EXPECT_EQ(junk.injection_signals, std::vector<std::string>{"unparsed"});
+  const Analysis vacuum = analyzer.Analyze(kPg, "VACUUM (ANALYZE) t");
+  EXPECT_EQ(vacuum.query_type, "OTHER");
+  EXPECT_EQ(vacuum.injection_score, 0);
+  // MySQL has no grammar check: an unknown statement is OTHER without a signal.
+  EXPECT_EQ(analyzer.Analyze(kMy, "asdf qwer zxcv").injection_score, 0);
 }
 
 TEST(AnalyzerLimitsTest, HugeStatementIsAnalysedOnAPrefix) {

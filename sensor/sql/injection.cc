@@ -177,9 +177,36 @@ bool IsCatalog(const OperatedObject& o, Dialect d, bool* credential) {
 
 // ---- per-statement token scan ---------------------------------------------------------------
 
-void ScanFunctions(const TokenSpan& s, Weights* w) {
+struct CallScan {
   int char_calls = 0;
-  bool group_by = false, rand_zero = false;
+  bool group_by = false;
+  bool rand_literal = false;
+};
+
+// Error-based: functions whose error message carries their argument.
+void ErrorSignals(const TokenSpan& s, size_t i, CallScan* scan, Weights* w) {
+  if (IsCall(s, i, {"extractvalue", "updatexml", "name_const", "get_host_name", "xmltype"}) ||
+      (s.Is(i, "exp") && s.Kind(i + 1) == TokenKind::kLParen && s.IsOp(i + 2, "~"))) {
+    Raise(w, kErrorBased, 50);
+  }
+  if (IsCall(s, i, {"geometrycollection", "multipoint", "polygon", "multipolygon", "linestring",
+                    "multilinestring", "cast", "convert", "json_keys"})) {
+    // Look a bounded distance in: nested casts must not make this quadratic.
+    const size_t close = std::min(s.SkipParens(i + 1), i + 64);
+    for (size_t k = i + 2; k < close; ++k) {
+      const bool info_call = IsInfoItem(s, k) && (s.Kind(k + 1) == TokenKind::kLParen ||
+                                                  s.Kind(k) == TokenKind::kVariable);
+      if (s.Is(k, "select") || info_call) Raise(w, kErrorBased, 50);
+    }
+  }
+  if (s.Is(i, "rand") && s.Kind(i + 1) == TokenKind::kLParen && s.IsLiteral(i + 2)) {
+    scan->rand_literal = true;  // floor(rand(0)*2) ... GROUP BY: duplicate-key error
+  }
+  if (s.Is(i, "group") && s.Is(i + 1, "by")) scan->group_by = true;
+}
+
+void ScanFunctions(const TokenSpan& s, Weights* w) {
+  CallScan scan;
   for (size_t i = 0; i < s.size(); ++i) {
     if (IsCall(s, i, {"sleep", "benchmark", "pg_sleep", "pg_sleep_for", "pg_sleep_until",
                       "receive_message"}) ||
@@ -188,26 +215,13 @@ void ScanFunctions(const TokenSpan& s, Weights* w) {
     }
     // CHAR(n) after a column name or AS is a type (c CHAR(120), CAST(x AS CHAR(10))).
     if (IsCall(s, i, {"char", "chr"}) && !(i > 0 && s.IsName(i - 1))) {
-      ++char_calls;
+      ++scan.char_calls;
       if (s.Kind(i + 2) == TokenKind::kNumber && s.Kind(i + 3) == TokenKind::kComma &&
           s.Kind(i + 4) == TokenKind::kNumber && s.Kind(i + 5) == TokenKind::kComma) {
         Raise(w, kEncodedPayload, 30);
       }
     }
-    if (IsCall(s, i, {"extractvalue", "updatexml", "name_const", "get_host_name", "xmltype"}) ||
-        (s.Is(i, "exp") && s.Kind(i + 1) == TokenKind::kLParen && s.IsOp(i + 2, "~"))) {
-      Raise(w, kErrorBased, 50);
-    }
-    if (IsCall(s, i, {"geometrycollection", "multipoint", "polygon", "multipolygon", "linestring",
-                      "multilinestring", "cast", "convert", "json_keys"})) {
-      // Look a bounded distance in: nested casts must not make this quadratic.
-      const size_t close = std::min(s.SkipParens(i + 1), i + 64);
-      for (size_t k = i + 2; k < close; ++k) {
-        if (s.Is(k, "select") || IsInfoItem(s, k)) Raise(w, kErrorBased, 50);
-      }
-    }
-    if (s.Is(i, "rand") && s.Kind(i + 1) == TokenKind::kLParen && s.IsLiteral(i + 2)) rand_zero = true;
-    if (s.Is(i, "group") && s.Is(i + 1, "by")) group_by = true;
+    ErrorSignals(s, i, &scan, w);
     if (IsCall(s, i, {"load_file", "pg_read_file", "pg_read_binary_file", "pg_ls_dir",
                       "lo_import", "lo_export", "xp_cmdshell"}) ||
         (s.Is(i, "into") && IsAnyWord(s, i + 1, {"outfile", "dumpfile"})) ||
@@ -216,8 +230,8 @@ void ScanFunctions(const TokenSpan& s, Weights* w) {
     }
     if (s.Is(i, "union") && SuspiciousUnionList(s, i + 1)) Raise(w, kUnionBased, 50);
   }
-  if (char_calls >= 2) Raise(w, kEncodedPayload, 30);
-  if (rand_zero && group_by) Raise(w, kErrorBased, 50);
+  if (scan.char_calls >= 2) Raise(w, kEncodedPayload, 30);
+  if (scan.rand_literal && scan.group_by) Raise(w, kErrorBased, 50);
 }
 
 bool IsDangerousType(std::string_view t) {

@@ -146,3 +146,46 @@ TEST(InjectionTotalsTest, AtLeastOneHundredPayloads) {
 
 }  // namespace
 }  // namespace dbaudit::sensor::sql
+
+namespace dbaudit::sensor::sql {
+namespace {
+
+// The cache must never change a result: every statement of every list analysed by one shared,
+// warm analyzer equals the analysis of an analyzer without cache.
+TEST(CacheConsistencyTest, CachedResultsEqualFreshOnes) {
+  std::vector<Payload> all;
+  for (const char* f : {"injection_tautology.txt", "injection_union.txt", "injection_stacked.txt",
+                        "injection_time.txt", "injection_error.txt", "injection_encoded.txt",
+                        "injection_misc.txt"}) {
+    for (Payload& p : ReadPayloads(f)) all.push_back(std::move(p));
+  }
+  for (const BenignFile& b : {BenignFile{"benign_sysbench.sql", Dialect::kMysql, 0},
+                              BenignFile{"benign_pgbench.sql", Dialect::kPostgresql, 0},
+                              BenignFile{"benign_app_mysql.sql", Dialect::kMysql, 0},
+                              BenignFile{"benign_app_pg.sql", Dialect::kPostgresql, 0}}) {
+    const std::string text = ReadFile(DataPath(b.name));
+    for (std::string_view s : SplitStatements(b.dialect, text)) all.push_back({b.dialect, std::string(s)});
+  }
+  ASSERT_GT(all.size(), 400u);
+  Analyzer shared(1 << 12);
+  for (int round = 0; round < 2; ++round) {
+    for (const Payload& p : all) {
+      Analyzer fresh(0);
+      const Analysis want = fresh.Analyze(p.dialect, p.sql);
+      const Analysis got = shared.Analyze(p.dialect, p.sql);
+      ASSERT_EQ(got.query_type, want.query_type) << p.sql;
+      ASSERT_EQ(got.fingerprint, want.fingerprint) << p.sql;
+      ASSERT_EQ(got.injection_signals, want.injection_signals) << p.sql;
+      ASSERT_EQ(got.injection_score, want.injection_score) << p.sql;
+      ASSERT_EQ(got.objects.size(), want.objects.size()) << p.sql;
+      for (size_t k = 0; k < got.objects.size(); ++k) {
+        ASSERT_EQ(got.objects[k].table_name, want.objects[k].table_name) << p.sql;
+        ASSERT_EQ(got.objects[k].schema_name, want.objects[k].schema_name) << p.sql;
+        ASSERT_EQ(got.objects[k].column_name, want.objects[k].column_name) << p.sql;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace dbaudit::sensor::sql

@@ -65,3 +65,4 @@ SELECT id FROM events WHERE payload = 'line1\nline2\ttab \\ backslash';
 EXPLAIN SELECT id FROM orders WHERE user_id = 42;
 SHOW FULL PROCESSLIST;
 SELECT SLEEPING_SINCE FROM worker_status WHERE worker = 'w1';
+SELECT CONVERT(name USING utf8mb4), CAST(price AS CHAR(10)), CAST(user_id AS UNSIGNED) FROM products;

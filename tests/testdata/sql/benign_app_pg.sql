@@ -60,3 +60,4 @@ SELECT id FROM users WHERE email = lower($1) OR username = lower($1);
 SELECT U&'d\0061t\+000061' AS unicode_text;
 SELECT count(*) FILTER (WHERE status = 'paid') FROM orders;
 MERGE INTO stock s USING incoming i ON s.sku = i.sku WHEN MATCHED THEN UPDATE SET qty = s.qty + i.qty WHEN NOT MATCHED THEN INSERT (sku, qty) VALUES (i.sku, i.qty);
+SELECT CAST(created_at AS date), CAST(current_user AS text), user_id::text FROM orders;
