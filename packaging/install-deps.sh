@@ -11,7 +11,7 @@ PACKAGES=(
   libpcap-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev librocksdb-dev
-  libboost-dev rapidjson-dev
+  libboost-dev rapidjson-dev libssl-dev
   libpg-query-dev zlib1g-dev libzstd-dev
   # tests and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev

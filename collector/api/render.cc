@@ -27,8 +27,9 @@ const char* ProtocolName(dbaudit::v1::Protocol p) {
 
 void WriteStatementDetails(const dbaudit::v1::Record& r, JsonWriter& w) {
   const dbaudit::v1::Statement& s = r.statement();
-  w.Field("query", s.sql_statement())
-      .Field("query_type", store::AuditQueryType(r))
+  w.Field("query", s.sql_statement());
+  if (!s.command().empty()) w.Field("command", s.command());
+  w.Field("query_type", store::AuditQueryType(r))
       .Field("sql_response", store::AuditSqlResponse(r));
   if (!s.error_code().empty()) w.Field("error_code", s.error_code());
   if (!s.error_msg().empty()) w.Field("error_msg", s.error_msg());
