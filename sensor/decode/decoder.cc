@@ -129,66 +129,75 @@ DecodeStatus SkipVlanTags(View* v, uint16_t* type) {
   return DecodeStatus::kTcp;
 }
 
-// Strips the link header. On success *layer says what follows in *v.
-DecodeStatus DecodeLink(int linktype, View* v, NetLayer* layer) {
-  size_t header = 0;
-  uint16_t type = 0;
-  bool ethertype = true;
+// How one link type's header is laid out.
+struct LinkFormat {
+  size_t header = 0;         // bytes before the network layer (VLAN tags come on top)
+  int ethertype_at = -1;     // offset of an EtherType field, or -1
+  bool family = false;       // a 4-byte BSD address family instead of an EtherType
+  bool family_big_endian = false;
+  NetLayer fixed = NetLayer::kOther;  // the network layer when neither field says it
+};
+
+bool FormatOf(int linktype, LinkFormat* f) {
   switch (linktype) {
     case DLT_EN10MB:  // dst(6) src(6) ethertype(2)
-      header = 14;
-      if (v->size >= header) type = Be16(v->data + 12);
-      break;
+      *f = {14, 12};
+      return true;
     case DLT_LINUX_SLL:  // pkttype(2) hatype(2) halen(2) addr(8) protocol(2)
-      header = 16;
-      if (v->size >= header) type = Be16(v->data + 14);
-      break;
+      *f = {16, 14};
+      return true;
     case kDltSll2:  // protocol(2) reserved(2) ifindex(4) hatype(2) pkttype(1) halen(1) addr(8)
-      header = 20;
-      if (v->size >= header) type = Be16(v->data);
-      break;
+      *f = {20, 0};
+      return true;
     case DLT_NULL:  // address family(4) in the byte order of the capturing host
-    case DLT_LOOP: {  // address family(4) in network byte order
-      header = 4;
-      ethertype = false;
-      if (v->size < header) break;
-      uint32_t family = Be32(v->data);
-      // A little-endian writer's small family number reads as a large big-endian one.
-      if (linktype == DLT_NULL && family > 0xFFFF) family = __builtin_bswap32(family);
-      // AF_INET is 2 everywhere; AF_INET6 is 10 (Linux), 24 (NetBSD/OpenBSD), 28 (FreeBSD),
-      // 30 (macOS).
-      if (family == 2) {
-        *layer = NetLayer::kIpv4;
-      } else if (family == 10 || family == 24 || family == 28 || family == 30) {
-        *layer = NetLayer::kIpv6;
-      } else {
-        *layer = NetLayer::kOther;
-      }
-      break;
-    }
+      *f = {4, -1, true, false};
+      return true;
+    case DLT_LOOP:  // address family(4) in network byte order
+      *f = {4, -1, true, true};
+      return true;
     case DLT_RAW:
     case kDltRawOpenBsd:
     case kLinktypeRaw:
-      ethertype = false;
-      *layer = NetLayer::kByVersion;
-      break;
+      *f = {0, -1, false, false, NetLayer::kByVersion};
+      return true;
     case DLT_IPV4:
-      ethertype = false;
-      *layer = NetLayer::kIpv4;
-      break;
+      *f = {0, -1, false, false, NetLayer::kIpv4};
+      return true;
     case DLT_IPV6:
-      ethertype = false;
-      *layer = NetLayer::kIpv6;
-      break;
+      *f = {0, -1, false, false, NetLayer::kIpv6};
+      return true;
     default:
-      Counters().unsupported_link->Add();
-      return DecodeStatus::kUnsupportedLink;
+      return false;
   }
-  if (!v->Skip(header)) {
+}
+
+// BSD loopback address families: AF_INET is 2 everywhere; AF_INET6 is 10 (Linux), 24
+// (NetBSD/OpenBSD), 28 (FreeBSD) or 30 (macOS).
+NetLayer FromAddressFamily(const uint8_t* p, bool big_endian) {
+  uint32_t family = Be32(p);
+  // DLT_NULL: a little-endian writer's small number reads as a large big-endian one.
+  if (!big_endian && family > 0xFFFF) family = __builtin_bswap32(family);
+  if (family == 2) return NetLayer::kIpv4;
+  if (family == 10 || family == 24 || family == 28 || family == 30) return NetLayer::kIpv6;
+  return NetLayer::kOther;
+}
+
+// Strips the link header. On success *layer says what follows in *v.
+DecodeStatus DecodeLink(int linktype, View* v, NetLayer* layer) {
+  LinkFormat f;
+  if (!FormatOf(linktype, &f)) {
+    Counters().unsupported_link->Add();
+    return DecodeStatus::kUnsupportedLink;
+  }
+  if (v->size < f.header) {
     Counters().truncated->Add();
     return DecodeStatus::kTruncated;
   }
-  if (!ethertype) return DecodeStatus::kTcp;
+  *layer = f.fixed;
+  if (f.family) *layer = FromAddressFamily(v->data, f.family_big_endian);
+  uint16_t type = f.ethertype_at >= 0 ? Be16(v->data + f.ethertype_at) : 0;
+  v->Skip(f.header);
+  if (f.ethertype_at < 0) return DecodeStatus::kTcp;
   DecodeStatus status = SkipVlanTags(v, &type);
   if (status != DecodeStatus::kTcp) return status;
   *layer = FromEtherType(type);
@@ -404,21 +413,8 @@ DecodeStatus DecodeTcp(const TransportView& t, TcpSegment* out) {
 }  // namespace
 
 bool IsSupportedLinktype(int linktype) {
-  switch (linktype) {
-    case DLT_EN10MB:
-    case DLT_LINUX_SLL:
-    case kDltSll2:
-    case DLT_NULL:
-    case DLT_LOOP:
-    case DLT_RAW:
-    case kDltRawOpenBsd:
-    case kLinktypeRaw:
-    case DLT_IPV4:
-    case DLT_IPV6:
-      return true;
-    default:
-      return false;
-  }
+  LinkFormat format;
+  return FormatOf(linktype, &format);
 }
 
 std::string IpAddress::ToString() const {
