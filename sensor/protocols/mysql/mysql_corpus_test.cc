@@ -8,8 +8,8 @@
 //    report UNKNOWN; statistics does get its answer string, which we report as SUCCESS.
 //  * COM_CHANGE_USER: besides the change_user statement row Zeek has, we emit a login record for
 //    the re-authentication (it is one), which this comparison skips.
-//  * Result sets: Zeek's rows column is 0 for SELECTs; we also count returned_rows (checked in
-//    mysql_session_test.cc and the own-capture test against the server's data).
+//  * Result sets: Zeek's rows column is 0 for SELECTs; we also count returned_rows, checked here
+//    against the number of mysql_result_row events Zeek's test scripts printed (`out`).
 #include <gtest/gtest.h>
 #include <sys/stat.h>
 
@@ -127,6 +127,24 @@ std::string Describe(const Connection& c) {
   return s.str();
 }
 
+// Zeek's script output (`out`, printed by the test scripts' event handlers): per COM_QUERY
+// request, its text and the number of `mysql_result_row` events that followed it.
+std::vector<std::pair<std::string, uint64_t>> ReadZeekRowEvents(const std::string& path) {
+  std::vector<std::pair<std::string, uint64_t>> out;
+  std::ifstream in(path);
+  std::string line;
+  bool in_query = false;
+  while (std::getline(in, line)) {
+    if (line.rfind("mysql request, ", 0) == 0) {
+      in_query = line.rfind("mysql request, 3, ", 0) == 0;
+      if (in_query) out.emplace_back(Unescape(line.substr(18)), 0);
+    } else if (in_query && line.rfind("mysql result row, ", 0) == 0) {
+      ++out.back().second;
+    }
+  }
+  return out;
+}
+
 struct Case {
   const char* test;   // baseline folder suffix
   const char* trace;  // under traces/mysql/
@@ -154,6 +172,22 @@ TEST_P(MysqlCorpusTest, MatchesZeekBaseline) {
     EXPECT_TRUE(ours.empty()) << Describe(ours.empty() ? Connection{} : ours[0]);
     EXPECT_GT(encrypted, 0);
     return;
+  }
+  // Rows of each result set, against the row events Zeek raised (where its test printed them).
+  const std::string out = kZeek + "/baselines/scripts.base.protocols.mysql." + c.test + "/out";
+  const auto zeek_rows = Exists(out) ? ReadZeekRowEvents(out)
+                                     : std::vector<std::pair<std::string, uint64_t>>{};
+  if (!zeek_rows.empty()) {
+    std::vector<const Record*> queries;
+    for (const Record& r : *records) {
+      if (r.kind == RecordKind::kStatement && r.command == "query") queries.push_back(&r);
+    }
+    ASSERT_EQ(queries.size(), zeek_rows.size());
+    for (size_t i = 0; i < queries.size(); ++i) {
+      EXPECT_EQ(queries[i]->sql_statement, zeek_rows[i].first);
+      EXPECT_EQ(queries[i]->returned_rows.value_or(0), zeek_rows[i].second)
+          << queries[i]->sql_statement;
+    }
   }
   ASSERT_EQ(ours.size(), zeek.size()) << "connections with rows differ";
   // Pair connections: sort both sides by their rows, then compare pairwise.
