@@ -142,6 +142,21 @@ TEST(PacketEngineTest, AckedButUnseenDataBecomesGap) {
   h.Finish();
 }
 
+TEST(PacketEngineTest, LostSynAckStillAnchorsTheServerStream) {
+  EngineHarness h;
+  h.Send(Seg(true, 10, 0, kSyn));
+  // SYN-ACK (ISN 100) not captured; the handshake's last ACK carries 101.
+  h.Send(Seg(true, 11, 101, kAck));
+  h.Send(Seg(true, 11, 101, kPshAck, "query"));
+  // The server's first 4 bytes (101..104) are lost as well; the client acknowledges them.
+  h.Send(Seg(false, 105, 16, kPshAck, "rows"));
+  h.Send(Seg(true, 16, 109, kAck));
+  h.Finish();
+  ASSERT_EQ(h.factory->transcripts.size(), 1u);
+  EXPECT_EQ(h.factory->transcripts[0]->client, "query");
+  EXPECT_EQ(h.factory->transcripts[0]->server, "[gap 4]rows");
+}
+
 TEST(PacketEngineTest, TcpFastOpenDataOnSyn) {
   EngineHarness h;
   h.Send(Seg(true, 10, 0, kSyn, "early"));

@@ -57,7 +57,16 @@ void TcpConnection::OnSegment(const decode::TcpSegment& seg) {
   if (seg.flags & kTcpFin) fin_seen_[dir] = true;
   // The SYN anchors the stream even before a handler exists, so a first data segment that is
   // lost or reordered still shows up as a gap instead of moving the stream's start.
-  if (seg.flags & kTcpSyn) halves_[dir]->reassembler.Start(seg.seq + 1);
+  if (seg.flags & kTcpSyn) {
+    halves_[dir]->reassembler.Start(seg.seq + 1);
+    syn_seen_[dir] = true;
+  }
+  // The peer's SYN-ACK was not captured, but this side saw it: its ACK number is the peer's
+  // ISN + 1, which anchors the peer's stream exactly (so a lost first segment becomes a gap).
+  TcpReassembler& peer = halves_[1 - dir]->reassembler;
+  if ((seg.flags & kTcpAck) && syn_seen_[dir] && !syn_seen_[1 - dir] && !peer.started()) {
+    peer.Start(seg.ack);
+  }
   if (handler_) {
     Reassemble(seg, dir);
     if (halves_[0]->reassembler.finished() && halves_[1]->reassembler.finished()) {

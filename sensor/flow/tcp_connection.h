@@ -74,6 +74,7 @@ class TcpConnection {
   bool established_ = false;  // SYN-ACK seen
   bool closed_ = false;
   bool fin_seen_[2] = {false, false};
+  bool syn_seen_[2] = {false, false};
   int64_t last_ts_us_ = 0;
   std::unique_ptr<Half> halves_[2];
 };
