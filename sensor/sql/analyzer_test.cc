@@ -70,6 +70,8 @@ TEST(FingerprintIdTest, SameShapeAcrossDialectQuirks) {
   EXPECT_EQ(analyzer.Analyze(kPg, "SELECT name FROM users /* c */ WHERE id = -42").fingerprint_id, id);
   EXPECT_EQ(analyzer.Analyze(kMy, "SELECT name FROM users WHERE id = \"7\"").fingerprint_id, id);
   EXPECT_NE(analyzer.Analyze(kMy, "SELECT name FROM users WHERE uid = 7").fingerprint_id, id);
+  EXPECT_EQ(analyzer.Analyze(kMy, "SELECT a FROM t LIMIT 10, 20").fingerprint,
+            analyzer.Analyze(kPg, "SELECT a FROM t LIMIT 20 OFFSET 10").fingerprint);
 }
 
 TEST(FingerprintIdTest, IsPlainFnv1aOfTheText) {

@@ -217,6 +217,15 @@ class FingerprintWriter {
       values_row_end_ = next;
       return next;
     }
+    // MySQL LIMIT offset, count is PostgreSQL's LIMIT count OFFSET offset: one shape.
+    if (k == TokenKind::kWord && s_.Is(i, "limit") && IsValueToken(s_, i + 1) &&
+        s_.Kind(i + 2) == TokenKind::kComma && IsValueToken(s_, i + 3)) {
+      Append("limit", k);
+      Append("?", TokenKind::kString);
+      Append("offset", k);
+      Append("?", TokenKind::kString);
+      return i + 4;
+    }
     if (k == TokenKind::kWord && s_.Is(i, "values") && s_.Kind(i + 1) == TokenKind::kLParen) {
       values_row_end_ = s_.SkipParens(i + 1);
     }

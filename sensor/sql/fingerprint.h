@@ -9,6 +9,7 @@
 //     (?, $1) becomes ?; a sign in front of a number is part of the literal ("= -1" -> "= ?")
 //   - IN (?, ?, ...) of literals/parameters becomes "in (...)"
 //   - VALUES (...), (...), ... keeps only its first row
+//   - MySQL LIMIT ?, ? becomes LIMIT ? OFFSET ? (the PostgreSQL spelling of the same shape)
 //   - != becomes <>; white space becomes one blank, none around . , ( ) and ::
 //   - a trailing ';' is dropped; statements of a multi-statement text are joined with "; "
 //
