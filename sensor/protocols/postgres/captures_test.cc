@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include <pcap/pcap.h>
+
 #include "sensor/app/pipeline.h"
 #include "sensor/sql/splitter.h"
 
@@ -282,6 +284,87 @@ TEST_P(PostgresCapturesTest, RecordsMatchTheServerLog) {
   }
   // libpq's PQcancel opens a second connection carrying only a CancelRequest.
   EXPECT_EQ(cancels.size(), GetParam() == "libpq_client" ? 1u : 0u);
+}
+
+// Offset of the TCP payload in an Ethernet/IPv4 frame (tcpdump -i lo writes Ethernet) and the
+// destination port; 0 when the frame is something else.
+size_t TcpPayloadOffset(const uint8_t* p, size_t n, uint16_t* dst_port) {
+  if (n < 14 + 20 || p[12] != 0x08 || p[13] != 0x00) return 0;
+  const size_t ip = 14;
+  const size_t ihl = (p[ip] & 0x0F) * 4u;
+  if (p[ip + 9] != 6 || n < ip + ihl + 20) return 0;
+  const size_t tcp = ip + ihl;
+  *dst_port = static_cast<uint16_t>((p[tcp + 2] << 8) | p[tcp + 3]);
+  return tcp + (p[tcp + 12] >> 4) * 4u;
+}
+
+// Writes `in` without its packets before the `skip_queries`-th client Query to `out`, so the
+// connection is seen from the middle: no handshake, no startup, no login. Returns how many
+// client Query messages the capture holds, or -1.
+int CutBeforeQuery(const std::string& in, const std::string& out, uint16_t port, int skip_queries) {
+  char err[PCAP_ERRBUF_SIZE];
+  pcap_t* src = pcap_open_offline(in.c_str(), err);
+  if (src == nullptr) return -1;
+  pcap_dumper_t* dst = pcap_dump_open(src, out.c_str());
+  int queries = 0;
+  pcap_pkthdr* h;
+  const u_char* data;
+  while (pcap_next_ex(src, &h, &data) == 1) {
+    uint16_t dst_port = 0;
+    const size_t off = TcpPayloadOffset(data, h->caplen, &dst_port);
+    if (off > 0 && off < h->caplen && dst_port == port && data[off] == 'Q') ++queries;
+    if (queries > skip_queries) pcap_dump(reinterpret_cast<u_char*>(dst), h, data);
+  }
+  pcap_dump_close(dst);
+  pcap_close(src);
+  return queries;
+}
+
+// pgbench_simple picked up after its login and first queries: the statements from the cut on
+// are reported, with the outcome the server logged, and user and database stay unknown.
+TEST(PostgresMidStreamTest, PickupReportsTheRestWithoutUserOrLogin) {
+  const fs::path dir = fs::path(kCaptures) / "pgbench_simple";
+  std::ifstream port_file(dir / "port.txt");
+  int port = 0;
+  port_file >> port;
+  const std::string cut = (fs::temp_directory_path() / "dbaudit_pg_midstream.pcap").string();
+  constexpr int kSkip = 5;
+  ASSERT_GT(CutBeforeQuery((dir / "input.pcap").string(), cut, static_cast<uint16_t>(port), kSkip),
+            kSkip);
+  PipelineOptions options;
+  options.pg_ports = {static_cast<uint16_t>(port)};
+  options.analyze_sql = false;
+  auto records = ReadCaptureRecords(cut, options);
+  fs::remove(cut);
+  ASSERT_TRUE(records.ok()) << records.status();
+  // The server's statements for the pgbench connection (the one with the most).
+  std::vector<Expected> all;
+  uint16_t pgbench_port = 0;
+  for (const auto& [p, s] : ReadServerLog(dir / "server_log.csv")) {
+    if (s.statements.size() > all.size()) {
+      all = s.statements;
+      pgbench_port = p;
+    }
+  }
+  std::vector<const Record*> stmts;
+  for (const Record& r : *records) {
+    EXPECT_NE(r.kind, RecordKind::kLogin);
+    if (r.kind == RecordKind::kStatement && r.session.client_port == pgbench_port) {
+      stmts.push_back(&r);
+    }
+  }
+  // Queries of other connections may be among the skipped ones, so at most kSkip are missing;
+  // what is reported is exactly the tail of what the server ran.
+  ASSERT_GT(all.size(), static_cast<size_t>(kSkip));
+  ASSERT_GE(stmts.size(), all.size() - kSkip);
+  ASSERT_LT(stmts.size(), all.size());
+  const size_t first = all.size() - stmts.size();
+  for (size_t i = 0; i < stmts.size(); ++i) {
+    EXPECT_EQ(stmts[i]->sql_statement, all[first + i].sql);
+    EXPECT_EQ(stmts[i]->sql_response, SqlResponse::kSuccess);
+    EXPECT_TRUE(stmts[i]->session.db_user.empty());
+    EXPECT_TRUE(stmts[i]->session.database.empty());
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Cases, PostgresCapturesTest,

@@ -63,6 +63,11 @@ class Session : public StreamHandler {
   void OnClose(int64_t ts_us, const CloseInfo& info) override;
 
   State state() const { return state_; }
+  // Transaction status from the last ReadyForQuery: 'I' idle, 'T' in a transaction block, 'E' in
+  // a failed transaction block.
+  char transaction_status() const { return transaction_status_; }
+  // Backend process id from BackendKeyData (0 until seen); what a CancelRequest names.
+  uint32_t backend_pid() const { return backend_pid_; }
   static const char* StateName(State s);
 
  private:

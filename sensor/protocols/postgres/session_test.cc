@@ -159,6 +159,21 @@ std::vector<Turn> LoggedIn() {
           {kS2C, Msg('R', Be32(0)) + Msg('K', Be32(4242) + Be32(1)) + Msg('Z', "I")}};
 }
 
+TEST_F(PostgresSessionTest, TracksTransactionStatusAndBackendPid) {
+  Session s(TestConn(), &sink_);
+  Feed(&s, LoggedIn());
+  EXPECT_EQ(s.backend_pid(), 4242u);
+  EXPECT_EQ(s.transaction_status(), 'I');
+  s.OnData(kC2S, 5000, Bytes(Msg('Q', Cstr("BEGIN"))));
+  s.OnData(kS2C, 5100, Bytes(Msg('C', Cstr("BEGIN")) + Msg('Z', "T")));
+  EXPECT_EQ(s.transaction_status(), 'T');
+  s.OnData(kC2S, 5200, Bytes(Msg('Q', Cstr("SELECT nope"))));
+  s.OnData(kS2C, 5300, Bytes(Msg('E', "SERROR\0C42703\0Mcolumn \"nope\" does not exist\0\0"s) +
+                              Msg('Z', "E")));
+  EXPECT_EQ(s.transaction_status(), 'E');
+  EXPECT_EQ(s.state(), Session::State::kReady);
+}
+
 TEST_F(PostgresSessionTest, MultiStatementQueryStopsAtTheFailingStatement) {
   auto turns = LoggedIn();
   turns.push_back({kC2S, Msg('Q', Cstr("SELECT 1; UPDATE t SET a = 1; SELEC 2; SELECT 3"))});
