@@ -25,9 +25,13 @@ struct EngineOptions {
   int workers = 1;
   // Server ports for role detection when the handshake was not captured.
   std::vector<uint16_t> server_ports;
-  size_t max_flows = 1 << 20;                       // all workers together
-  uint64_t max_flow_buffer_bytes = 4 << 20;         // out-of-order bytes per flow direction
-  uint64_t max_total_buffer_bytes = uint64_t{512} << 20;  // out-of-order bytes, whole engine
+  // Flows tracked at once, all workers together; past it the oldest idle flow is evicted. A
+  // tracked flow costs about 0.9 KB plus its protocol handler and buffers, so the default
+  // bounds the table near 250 MB.
+  size_t max_flows = 1 << 18;
+  uint64_t max_flow_buffer_bytes = 4 << 20;  // out-of-order bytes per flow direction
+  // Reassembly bytes (out-of-order data and unacknowledged history), whole engine.
+  uint64_t max_total_buffer_bytes = uint64_t{256} << 20;
   int64_t idle_timeout_us = int64_t{3600} * 1000000;
   int64_t closed_linger_us = int64_t{30} * 1000000;
   size_t queue_batches = 512;  // per worker; a batch holds up to 64 segments
