@@ -57,6 +57,10 @@ bool RedactSecrets(Dialect dialect, std::string* sql);
 // protocol stage left it empty. MySQL objects without a schema get session.database (MySQL
 // schema == database); PostgreSQL ones stay empty (search_path is not visible on the wire).
 // Account statements have their secrets redacted in sql_statement (RedactSecrets).
+// Only commands that carry SQL are analysed ("query", "prepare", "execute", "simple_query",
+// "parse", "bind", "copy", or none); MySQL init_db / create_db / drop_db / field_list are
+// analysed as USE / CREATE DATABASE / DROP DATABASE / SHOW COLUMNS FROM of their argument; other
+// commands (quit, ping, function_call, ...) pass through untouched.
 class ClassifyingSink : public RecordSink {
  public:
   // PRE: `next` outlives this sink.
@@ -65,6 +69,8 @@ class ClassifyingSink : public RecordSink {
   void Flush() override { next_->Flush(); }
 
  private:
+  void Classify(std::string_view sql, Record* record);
+
   RecordSink* next_;
   Analyzer analyzer_;
 };

@@ -177,6 +177,31 @@ TEST(ClassifyingSinkTest, FillsStatementRecordsAndPassesEverythingOn) {
   EXPECT_EQ(out.records[3].sql_statement.find("hunter2"), std::string::npos);
 }
 
+TEST(ClassifyingSinkTest, NonSqlCommands) {
+  CollectingSink out;
+  ClassifyingSink sink(&out);
+  Record r;
+  r.kind = RecordKind::kStatement;
+  r.session.protocol = Protocol::kMysql;
+  r.command = "init_db";
+  r.sql_statement = "shop";
+  sink.Emit(Record(r));
+  r.command = "field_list";
+  r.sql_statement = "orders";
+  sink.Emit(Record(r));
+  r.command = "ping";
+  r.sql_statement = "";
+  sink.Emit(Record(r));
+  ASSERT_EQ(out.records.size(), 3u);
+  EXPECT_EQ(out.records[0].query_type, "USE");
+  EXPECT_EQ(RenderObjects(out.records[0].operated_obj_info),
+            std::vector<std::string>{"shop|||DATABASE|USE"});
+  EXPECT_EQ(out.records[0].sql_statement, "shop");  // the record keeps what was on the wire
+  EXPECT_EQ(out.records[1].query_type, "SHOW");
+  EXPECT_TRUE(out.records[2].query_type.empty());
+  EXPECT_TRUE(out.records[2].fingerprint.empty());
+}
+
 TEST(AnalyzerRandomTest, RandomBytesNeverCrash) {
   Analyzer analyzer(64);
   uint64_t state = 0x9e3779b97f4a7c15ull;

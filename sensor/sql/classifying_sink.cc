@@ -1,3 +1,5 @@
+#include <algorithm>
+#include <iterator>
 #include <string>
 
 #include "common/metrics.h"
@@ -17,6 +19,34 @@ Counter* RedactedCounter() {
   static Counter* c = MetricsRegistry::Default().GetCounter(
       "dbaudit_sql_redacted_total", "Statements whose secrets were redacted");
   return c;
+}
+
+// Protocol commands whose sql_statement is SQL text (MySQL and PostgreSQL decoders' names).
+bool CarriesSql(std::string_view command) {
+  static constexpr std::string_view kCommands[] = {
+      "", "query", "prepare", "execute", "stmt_bulk_execute", "simple_query", "parse", "bind",
+      "copy"};
+  return std::find(std::begin(kCommands), std::end(kCommands), command) != std::end(kCommands);
+}
+
+std::string Backquoted(std::string_view name) {
+  std::string out = "`";
+  for (char c : name) {
+    out.push_back(c);
+    if (c == '`') out.push_back('`');
+  }
+  out.push_back('`');
+  return out;
+}
+
+// MySQL commands that are SQL statements in disguise: their argument is a name, analysed as
+// the statement the server treats them like (COM_INIT_DB is USE, COM_FIELD_LIST is SHOW COLUMNS).
+std::string EquivalentSql(std::string_view command, std::string_view argument) {
+  if (command == "init_db") return "USE " + Backquoted(argument);
+  if (command == "create_db") return "CREATE DATABASE " + Backquoted(argument);
+  if (command == "drop_db") return "DROP DATABASE " + Backquoted(argument);
+  if (command == "field_list") return "SHOW COLUMNS FROM " + Backquoted(argument);
+  return {};
 }
 
 }  // namespace
@@ -69,32 +99,41 @@ ClassifyingSink::ClassifyingSink(RecordSink* next, size_t max_cache_entries)
     : next_(next), analyzer_(max_cache_entries) {}
 
 void ClassifyingSink::Emit(Record&& record) {
-  if (record.kind == RecordKind::kStatement && !record.sql_statement.empty()) {
-    LexOptions options;
-    options.dialect = record.session.protocol == Protocol::kPostgresql ? Dialect::kPostgresql
-                                                                        : Dialect::kMysql;
-    const Analysis& a = analyzer_.AnalyzeCached(options, record.sql_statement);
-    if (record.query_type.empty()) record.query_type = a.query_type;
-    if (record.operated_obj_info.empty()) {
-      record.operated_obj_info = a.objects;
-      if (options.dialect == Dialect::kMysql && !record.session.database.empty()) {
-        for (OperatedObject& o : record.operated_obj_info) {
-          const bool named = o.object_type == "TABLE" || o.object_type == "VIEW" ||
-                             o.object_type == "COLUMN" || o.object_type == "INDEX" ||
-                             o.object_type == "PROCEDURE" || o.object_type == "FUNCTION";
-          if (named && o.schema_name.empty()) o.schema_name = record.session.database;
-        }
-      }
-    }
-    record.fingerprint = a.fingerprint;
-    record.fingerprint_id = a.fingerprint_id;
-    record.injection_score = a.injection_score;
-    record.injection_signals = a.injection_signals;
-    if (IsAccountStatement(a.query_type) && RedactSecrets(options.dialect, &record.sql_statement)) {
-      RedactedCounter()->Add();
+  if (record.kind == RecordKind::kStatement) {
+    if (CarriesSql(record.command)) {
+      if (!record.sql_statement.empty()) Classify(record.sql_statement, &record);
+    } else if (const std::string sql = EquivalentSql(record.command, record.sql_statement);
+               !sql.empty()) {
+      Classify(sql, &record);
     }
   }
   next_->Emit(std::move(record));
+}
+
+void ClassifyingSink::Classify(std::string_view sql, Record* record) {
+  LexOptions options;
+  options.dialect = record->session.protocol == Protocol::kPostgresql ? Dialect::kPostgresql
+                                                                       : Dialect::kMysql;
+  const Analysis& a = analyzer_.AnalyzeCached(options, sql);
+  if (record->query_type.empty()) record->query_type = a.query_type;
+  if (record->operated_obj_info.empty()) {
+    record->operated_obj_info = a.objects;
+    if (options.dialect == Dialect::kMysql && !record->session.database.empty()) {
+      for (OperatedObject& o : record->operated_obj_info) {
+        const bool named = o.object_type == "TABLE" || o.object_type == "VIEW" ||
+                           o.object_type == "COLUMN" || o.object_type == "INDEX" ||
+                           o.object_type == "PROCEDURE" || o.object_type == "FUNCTION";
+        if (named && o.schema_name.empty()) o.schema_name = record->session.database;
+      }
+    }
+  }
+  record->fingerprint = a.fingerprint;
+  record->fingerprint_id = a.fingerprint_id;
+  record->injection_score = a.injection_score;
+  record->injection_signals = a.injection_signals;
+  if (IsAccountStatement(a.query_type) && RedactSecrets(options.dialect, &record->sql_statement)) {
+    RedactedCounter()->Add();
+  }
 }
 
 }  // namespace dbaudit::sensor::sql
