@@ -11,6 +11,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <cctype>
+#include <future>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -193,7 +194,14 @@ int HttpServer::port() const { return impl_->port; }
 void HttpServer::Stop() {
   if (impl_->stopped) return;
   impl_->stopped = true;
-  net::post(impl_->ioc, [listener = impl_->listener] { listener->Close(); });
+  // Close the acceptor on the io threads (it is not thread-safe) and wait for that, so the port
+  // is free when Stop returns; then abandon open connections.
+  std::promise<void> closed;
+  net::post(impl_->ioc, [listener = impl_->listener, &closed] {
+    listener->Close();
+    closed.set_value();
+  });
+  closed.get_future().wait();
   impl_->ioc.stop();
   for (std::thread& t : impl_->threads) t.join();
   impl_->threads.clear();
