@@ -108,6 +108,18 @@ TEST(AnalyzerCacheTest, CacheKeepsWhatTheFingerprintDrops) {
   EXPECT_GT(analyzer.Analyze(kMy, "SELECT * FROM u WHERE n = 0x61646d696e").injection_score, 0);
 }
 
+TEST(CommentTruncationTest, OnlyACommentThatCutsCodeOffCounts) {
+  Analyzer analyzer;
+  EXPECT_EQ(analyzer.Analyze(kPg, "SELECT now(); -- heartbeat").injection_score, 0);
+  EXPECT_EQ(analyzer.Analyze(kMy, "SELECT a -- the a column\nFROM t").injection_score, 0);
+  EXPECT_EQ(analyzer.Analyze(kMy, "SELECT a FROM t /* trailing, closed */").injection_score, 0);
+  EXPECT_EQ(analyzer.Analyze(kMy, "SELECT a FROM t WHERE n = 'x'-- ").injection_signals,
+            std::vector<std::string>{"comment_truncation"});
+  EXPECT_EQ(analyzer.Analyze(kMy, "SELECT a FROM t WHERE n = 'x'# ' AND p = 'y'").injection_score, 45);
+  EXPECT_EQ(analyzer.Analyze(kMy, "SELECT a FROM t WHERE n = 'x' /* ").injection_signals,
+            std::vector<std::string>{"comment_truncation"});
+}
+
 TEST(AnalyzerCacheTest, BoundedCacheStaysCorrect) {
   Counter* evictions = MetricsRegistry::Default().GetCounter("dbaudit_sql_cache_evictions_total", "");
   const uint64_t before = evictions->Value();

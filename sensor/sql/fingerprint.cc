@@ -85,7 +85,8 @@ class CommentWatcher {
     if (c.flags & kUnterminated && !(c.flags & kLineComment)) *features_ |= kFeatUnterminatedComment;
     if (c.flags & kLineComment) {
       last_line_comment_ = c;
-      have_line_comment_ = true;
+      // After a complete statement ("SELECT 1; -- note") a comment cuts nothing off.
+      have_line_comment_ = !after_semicolon_;
       (void)text;
       return;
     }
@@ -94,6 +95,7 @@ class CommentWatcher {
   }
 
   void OnCode(const Token& t) {
+    after_semicolon_ = t.kind == TokenKind::kSemicolon;
     if (version_open_ && t.kind == TokenKind::kWord && IsPayloadKeyword(t.Text(src_))) {
       *features_ |= kFeatVersionKeyword;
     }
@@ -123,6 +125,7 @@ class CommentWatcher {
   bool glued_left_ = false;
   uint32_t glued_end_ = 0;
   bool have_line_comment_ = false;
+  bool after_semicolon_ = false;
   Token last_line_comment_;
 };
 
