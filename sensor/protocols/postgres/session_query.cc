@@ -3,6 +3,7 @@
 // https://www.postgresql.org/docs/15/protocol-flow.html
 #include <string_view>
 
+#include "sensor/protocols/common/binary_reader.h"
 #include "sensor/protocols/postgres/counters.h"
 #include "sensor/protocols/postgres/errors.h"
 #include "sensor/protocols/postgres/session.h"
@@ -20,6 +21,16 @@ std::string BodyText(const Frame& frame) {
 
 // Debian's abseil has its own string_view type: convert map keys explicitly.
 absl::string_view Key(std::string_view s) { return absl::string_view(s.data(), s.size()); }
+
+// The portal and statement names at the front of a Bind body (empty when absent).
+void BinaryNames(absl::Span<const uint8_t> body, std::string_view* portal,
+                 std::string_view* statement) {
+  protocols::BinaryReader r(body);
+  if (!r.ReadCString(portal) || !r.ReadCString(statement)) {
+    *portal = {};
+    *statement = {};
+  }
+}
 
 bool IsCountedCommand(const std::string& c) {
   return c == "SELECT" || c == "FETCH" || c == "SHOW";
@@ -116,10 +127,14 @@ void Session::PushParse(int64_t ts_us, const Frame& frame) {
 void Session::PushBind(int64_t ts_us, const Frame& frame) {
   BindMessage msg;
   PendingOp op = NewOp(OpKind::kBind, ts_us);
-  if (!DecodeBind(frame.body, &msg)) {
+  const bool whole = DecodeBind(frame.body, &msg);
+  if (!whole) {
+    // Too large to decode (a huge bytea) or malformed: the names at the front still tie the
+    // portal to its statement; the parameters are not reported.
     if (frame.body_remaining == 0) Counters().malformed->Add();
     op.truncated = true;
-    return Push(std::move(op));
+    BinaryNames(frame.body, &msg.portal, &msg.statement);
+    msg.values.clear();
   }
   auto it = prepared_.find(Key(msg.statement));
   if (it == prepared_.end()) {

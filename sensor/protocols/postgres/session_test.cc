@@ -256,6 +256,27 @@ TEST_F(PostgresSessionTest, PipelinedExtendedQueriesWithBindError) {
   EXPECT_EQ(st[3].params[1].value, "1");
 }
 
+TEST_F(PostgresSessionTest, OversizedBindStillNamesItsStatement) {
+  SessionOptions options;
+  options.max_buffer_bytes = 256;  // the Bind below does not fit
+  Session s(TestConn(), &sink_, options);
+  Feed(&s, LoggedIn());
+  const std::string big(1000, 'b');
+  s.OnData(kC2S, 5000, Bytes(Parse("up", "UPDATE f SET data = $1", {17})));
+  const std::string bind = BindBinary("", "up", {big});
+  s.OnData(kC2S, 5001, Bytes(bind).subspan(0, 200));
+  s.OnData(kC2S, 5002, Bytes(bind).subspan(200));
+  s.OnData(kC2S, 5003, Bytes(Execute("") + Msg('S', "")));
+  s.OnData(kS2C, 6000, Bytes(Msg('1', "") + Msg('2', "") + Msg('C', Cstr("UPDATE 1")) +
+                              Msg('Z', "I")));
+  s.OnClose(7000, CloseInfo{});
+  auto st = sink_.Of(RecordKind::kStatement);
+  ASSERT_EQ(st.size(), 1u);
+  EXPECT_EQ(st[0].sql_statement, "UPDATE f SET data = $1");
+  EXPECT_EQ(st[0].affected_rows, 1u);
+  EXPECT_TRUE(st[0].params.empty());
+}
+
 TEST_F(PostgresSessionTest, RowLimitedExecuteAndPortalSuspended) {
   auto turns = LoggedIn();
   const std::string row = Msg('D', Be16(1) + Be32(1) + "x");
