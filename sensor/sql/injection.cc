@@ -11,12 +11,13 @@ namespace {
 
 enum Signal {
   kTautology, kUnionBased, kStackedQuery, kCommentTruncation, kTimeDelay, kCatalogProbe,
-  kEncodedPayload, kErrorBased, kCommentObfuscation, kFileAccess, kUnparsed, kNumSignals
+  kEncodedPayload, kErrorBased, kCommentObfuscation, kFileAccess, kBlindExtraction, kUnparsed,
+  kNumSignals
 };
 constexpr std::string_view kSignalNames[kNumSignals] = {
     "tautology", "union_based", "stacked_query", "comment_truncation", "time_delay",
     "catalog_probe", "encoded_payload", "error_based", "comment_obfuscation", "file_access",
-    "unparsed"};
+    "blind_extraction", "unparsed"};
 
 using Weights = std::array<int, kNumSignals>;
 
@@ -102,6 +103,7 @@ bool ConstantCondition(const TokenSpan& s, size_t i, bool allow_bare) {
 
 int TautologyWeight(const TokenSpan& s) {
   int weight = 0;
+  int depth = 0;
   bool after_union = false;
   const bool mysql = s.dialect() == Dialect::kMysql;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -113,9 +115,12 @@ int TautologyWeight(const TokenSpan& s) {
       weight = std::max(weight, 35);
     }
     if (s.Is(i, "having") && ConstantCondition(s, i + 1, false)) weight = std::max(weight, 35);
-    // WHERE 1=1 opens many a generated query, but not the branch an attacker appended.
+    // WHERE 1=1 opens many a generated query, but not the UNION branch or the subquery an
+    // attacker appended.
     after_union = after_union || s.Is(i, "union");
-    if (after_union && s.Is(i, "where") && ConstantCondition(s, i + 1, false)) {
+    if (s.Kind(i) == TokenKind::kLParen) ++depth;
+    if (s.Kind(i) == TokenKind::kRParen) --depth;
+    if ((after_union || depth > 0) && s.Is(i, "where") && ConstantCondition(s, i + 1, false)) {
       weight = std::max(weight, 35);
     }
   }
@@ -185,7 +190,8 @@ struct CallScan {
 
 // Error-based: functions whose error message carries their argument.
 void ErrorSignals(const TokenSpan& s, size_t i, CallScan* scan, Weights* w) {
-  if (IsCall(s, i, {"extractvalue", "updatexml", "name_const", "get_host_name", "xmltype"}) ||
+  if (IsCall(s, i, {"extractvalue", "updatexml", "name_const", "get_host_name", "xmltype",
+                    "gtid_subset", "gtid_subtract", "query_to_xml", "database_to_xml"}) ||
       (s.Is(i, "exp") && s.Kind(i + 1) == TokenKind::kLParen && s.IsOp(i + 2, "~"))) {
     Raise(w, kErrorBased, 50);
   }
@@ -205,6 +211,25 @@ void ErrorSignals(const TokenSpan& s, size_t i, CallScan* scan, Weights* w) {
   if (s.Is(i, "group") && s.Is(i + 1, "by")) scan->group_by = true;
 }
 
+// Boolean/time blind extraction reads a secret one character at a time:
+// ASCII(SUBSTRING((SELECT ...), n, 1)) > 64, (SELECT SUBSTRING(col, n, 1) FROM ...) = 'a'.
+bool IsCharProbeCall(const TokenSpan& s, size_t i) {
+  return IsCall(s, i, {"ascii", "ord", "substring", "substr", "mid", "length", "char_length",
+                       "unicode", "left", "right"});
+}
+
+void BlindSignals(const TokenSpan& s, size_t i, Weights* w) {
+  if (IsCharProbeCall(s, i)) {
+    const size_t close = std::min(s.SkipParens(i + 1), i + 64);
+    for (size_t k = i + 2; k < close; ++k) {
+      if (s.Is(k, "select")) Raise(w, kBlindExtraction, 35);
+    }
+  }
+  if (s.Kind(i) == TokenKind::kLParen && s.Is(i + 1, "select") && IsCharProbeCall(s, i + 2)) {
+    Raise(w, kBlindExtraction, 35);
+  }
+}
+
 void ScanFunctions(const TokenSpan& s, Weights* w) {
   CallScan scan;
   for (size_t i = 0; i < s.size(); ++i) {
@@ -222,6 +247,7 @@ void ScanFunctions(const TokenSpan& s, Weights* w) {
       }
     }
     ErrorSignals(s, i, &scan, w);
+    BlindSignals(s, i, w);
     if (IsCall(s, i, {"load_file", "pg_read_file", "pg_read_binary_file", "pg_ls_dir",
                       "lo_import", "lo_export", "xp_cmdshell"}) ||
         (s.Is(i, "into") && IsAnyWord(s, i + 1, {"outfile", "dumpfile"})) ||

@@ -6,8 +6,9 @@
 //
 //   signal               weight  fires on
 //   tautology            50/35   OR/XOR/|| <const> <cmp> <const>, OR <const>, x = x after OR;
-//                                35 when the constant comparison follows AND (boolean blind);
-//                                WHERE 1=1 / WHERE 1=0 as the first condition does not fire
+//                                35 when the constant comparison follows AND (boolean blind) or
+//                                opens the WHERE of a UNION branch or subquery; WHERE 1=1 /
+//                                WHERE 1=0 opening the statement itself does not fire
 //   union_based          50      UNION SELECT whose list is only constants/NULLs, or holds
 //                                version()/user()/database()/@@version/group_concat/hex, or
 //                                whose branch reads the catalogue
@@ -24,13 +25,16 @@
 //                                query does not fire)
 //   encoded_payload      30      hex literal of >= 3 printable bytes, CHAR(n,n,n..), two or more
 //                                CHAR()/CHR() calls
-//   error_based          50      extractvalue(), updatexml(), name_const(), exp(~..),
+//   error_based          50      extractvalue(), updatexml(), name_const(), exp(~..), gtid_subset(),
+//                                query_to_xml(),
 //                                floor(rand(0)*2) .. GROUP BY, geometry constructors or CAST over a
 //                                subquery / version(), utl_inaddr / ctxsys
 //   comment_obfuscation  30      comments glued inside keywords (UN/**/ION, SELECT/**/x) or a
 //                                MySQL version comment holding UNION/SELECT/OR/AND/SLEEP...
 //   file_access          50      load_file(), INTO OUTFILE/DUMPFILE, pg_read_file(), pg_ls_dir(),
 //                                lo_import/lo_export(), COPY ... PROGRAM, xp_cmdshell
+//   blind_extraction     35      character probes over a subquery: ASCII/ORD/SUBSTRING/MID/
+//                                LENGTH(...(SELECT ...)), (SELECT SUBSTRING(col, n, 1) ...)
 //   unparsed             20      unterminated quote, unbalanced parentheses, or (PostgreSQL, when
 //                                libpg_query is built in) a statement the server grammar rejects
 #pragma once

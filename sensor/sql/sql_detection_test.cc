@@ -128,6 +128,7 @@ INSTANTIATE_TEST_SUITE_P(Families, InjectionTest,
                                          Family{"injection_time.txt", "time_delay", 15},
                                          Family{"injection_error.txt", "error_based", 15},
                                          Family{"injection_encoded.txt", "encoded_payload|comment_obfuscation", 10},
+                                         Family{"injection_blind.txt", "blind_extraction", 6},
                                          Family{"injection_misc.txt", "", 15}),
                          [](const testing::TestParamInfo<Family>& i) {
                            std::string n = i.param.file;
@@ -138,7 +139,7 @@ TEST(InjectionTotalsTest, AtLeastOneHundredPayloads) {
   size_t total = 0;
   for (const char* f : {"injection_tautology.txt", "injection_union.txt", "injection_stacked.txt",
                         "injection_time.txt", "injection_error.txt", "injection_encoded.txt",
-                        "injection_misc.txt"}) {
+                        "injection_blind.txt", "injection_misc.txt"}) {
     total += ReadPayloads(f).size();
   }
   EXPECT_GE(total, 100u);
@@ -156,7 +157,7 @@ TEST(CacheConsistencyTest, CachedResultsEqualFreshOnes) {
   std::vector<Payload> all;
   for (const char* f : {"injection_tautology.txt", "injection_union.txt", "injection_stacked.txt",
                         "injection_time.txt", "injection_error.txt", "injection_encoded.txt",
-                        "injection_misc.txt"}) {
+                        "injection_blind.txt", "injection_misc.txt"}) {
     for (Payload& p : ReadPayloads(f)) all.push_back(std::move(p));
   }
   for (const BenignFile& b : {BenignFile{"benign_sysbench.sql", Dialect::kMysql, 0},
