@@ -7,7 +7,9 @@
 #include <sys/stat.h>
 
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <sstream>
@@ -91,19 +93,69 @@ std::vector<std::string> InitDbArguments(const std::string& path) {
   return out;
 }
 
+// A classic pcap split into its records, to write variants with packets left out.
+struct PcapFile {
+  std::string header;                // 24-byte global header
+  std::vector<std::string> records;  // 16-byte record header + frame
+};
+
+PcapFile ReadPcap(const std::string& path) {
+  PcapFile f;
+  const std::string data = ReadFile(path);
+  if (data.size() < 24) return f;
+  f.header = data.substr(0, 24);
+  for (size_t pos = 24; pos + 16 <= data.size();) {
+    uint32_t caplen;
+    std::memcpy(&caplen, data.data() + pos + 8, 4);  // little-endian host and file
+    f.records.push_back(data.substr(pos, 16 + caplen));
+    pos += 16 + caplen;
+  }
+  return f;
+}
+
+// TCP payload of an Ethernet/IPv4 record, and whether it goes to `port`.
+std::string_view TcpPayload(const std::string& record, uint16_t port, bool* to_port) {
+  const std::string_view frame = std::string_view(record).substr(16);
+  if (frame.size() < 14 + 20) return {};
+  const size_t ihl = (static_cast<uint8_t>(frame[14]) & 0x0f) * 4;
+  const std::string_view tcp = frame.substr(14 + ihl);
+  if (tcp.size() < 20) return {};
+  const uint16_t dport = static_cast<uint16_t>((static_cast<uint8_t>(tcp[2]) << 8) |
+                                               static_cast<uint8_t>(tcp[3]));
+  *to_port = dport == port;
+  return tcp.substr((static_cast<uint8_t>(tcp[12]) >> 4) * 4);
+}
+
 class OwnCaptureTest : public testing::Test {
  protected:
-  void Load(const std::string& name) {
+  void Load(const std::string& name, const std::string& pcap = "") {
     dir_ = kCaptures + name + "/";
     if (!Exists(dir_ + "input.pcap")) GTEST_SKIP() << "capture missing: " << dir_;
     PipelineOptions options;
     options.analyze_sql = false;
-    options.mysql_ports = {static_cast<uint16_t>(std::atoi(ReadFile(dir_ + "server_port").c_str()))};
-    auto records = ReadCaptureRecords(dir_ + "input.pcap", options);
+    options.mysql_ports = {Port()};
+    auto records = ReadCaptureRecords(pcap.empty() ? dir_ + "input.pcap" : pcap, options);
     ASSERT_TRUE(records.ok()) << records.status();
     records_ = std::move(*records);
     audit_ = ReadAuditLog(dir_ + "server_audit.log");
     if (getenv("DBAUDIT_DUMP") != nullptr) Dump();
+  }
+
+  uint16_t Port() const {
+    return static_cast<uint16_t>(std::atoi(ReadFile(dir_ + "server_port").c_str()));
+  }
+
+  // Writes the case's capture without the records `drop` selects, returns the file's path.
+  std::string WriteVariant(const std::string& name,
+                           const std::function<bool(size_t, const std::string&)>& drop) {
+    const PcapFile f = ReadPcap(dir_ + "input.pcap");
+    const std::string path = ::testing::TempDir() + "/" + name + ".pcap";
+    std::ofstream out(path, std::ios::binary);
+    out << f.header;
+    for (size_t i = 0; i < f.records.size(); ++i) {
+      if (!drop(i, f.records[i])) out << f.records[i];
+    }
+    return path;
   }
 
   void Dump() const {
@@ -356,6 +408,54 @@ TEST_F(OwnCaptureTest, TlsSessionNextToAPlainOne) {
   EXPECT_EQ(plain->sql_response, SqlResponse::kSuccess);
   EXPECT_EQ(Of(RecordKind::kConnect).size(), 2u);
   EXPECT_EQ(Of(RecordKind::kDisconnect).size(), 2u);
+}
+
+// The capture picked up after the login: everything before the first COM_QUERY is left out
+// (the TCP handshake included), so the pipeline hands over a mid-stream flow.
+TEST_F(OwnCaptureTest, MidStreamPickupStillReportsEveryStatement) {
+  Load("text_queries");
+  const uint16_t port = Port();
+  bool started = false;
+  const std::string path = WriteVariant("mid_stream", [&](size_t, const std::string& record) {
+    bool to_server = false;
+    const std::string_view payload = TcpPayload(record, port, &to_server);
+    started = started || (to_server && payload.size() > 4 && payload[3] == 0 && payload[4] == 3);
+    return !started;
+  });
+  Load("text_queries", path);
+  EXPECT_TRUE(Of(RecordKind::kLogin).empty());
+  ExpectStatementsMatchAudit();  // every statement, with the server's outcome
+  for (const Record* r : Of(RecordKind::kStatement)) EXPECT_EQ(r->session.db_user, "");
+}
+
+// One answer lost on the wire: its statement is UNKNOWN, every other one keeps its outcome.
+TEST_F(OwnCaptureTest, LostAnswerMakesOnlyItsStatementUnknown) {
+  Load("text_queries");
+  const uint16_t port = Port();
+  bool armed = false;
+  bool dropped = false;
+  const std::string path = WriteVariant("lost_answer", [&](size_t, const std::string& record) {
+    bool to_server = false;
+    const std::string_view payload = TcpPayload(record, port, &to_server);
+    if (payload.empty()) return false;
+    if (to_server) armed = payload.find("WHERE price > 1") != std::string_view::npos;
+    if (!to_server && armed && !dropped) return dropped = true;
+    return false;
+  });
+  Load("text_queries", path);
+  ASSERT_TRUE(dropped);
+  const Record* lost = FindStatement("SELECT * FROM items WHERE price > 1");
+  ASSERT_NE(lost, nullptr);
+  EXPECT_EQ(lost->sql_response, SqlResponse::kUnknown);
+  EXPECT_FALSE(lost->returned_rows.has_value());
+  const Record* update = FindStatement("UPDATE items SET price = price * 2 WHERE name = 'pear'");
+  ASSERT_NE(update, nullptr);
+  EXPECT_EQ(update->sql_response, SqlResponse::kSuccess);
+  EXPECT_EQ(update->affected_rows, 1u);
+  const Record* missing = FindStatement("SELECT 1 FROM nonexistent_table");
+  ASSERT_NE(missing, nullptr);
+  EXPECT_EQ(missing->error_code, "1146");
+  EXPECT_FALSE(Of(RecordKind::kGap).empty());
 }
 
 }  // namespace

@@ -344,7 +344,12 @@ void Session::OnGap(Direction dir, int64_t ts_us, uint64_t length) {
   if (confirmed_) recorder_.EmitGap(dir, ts_us, length);
   if (state_ == State::kNotMysql || state_ == State::kEncrypted || state_ == State::kLost) return;
   if (dir == Direction::kServerToClient && state_ == State::kCommand) {
-    LoseServerSync();
+    if (pending_.size() >= 2 && !server_discard_ &&
+        server_stream_.compression() == Compression::kNone) {
+      SkipLostAnswer();
+    } else {
+      LoseServerSync();
+    }
   } else {
     LoseClientSync();
   }
@@ -382,6 +387,20 @@ void Session::LoseClientSync() {
   // Compressed frames cannot be found again in the middle of a stream.
   state_ = client_stream_.compression() == Compression::kNone ? State::kOutOfSync : State::kLost;
   server_discard_ = true;
+}
+
+// A server gap while a later request already waits: the client sent that request only after the
+// whole answer to the first one arrived, so the lost bytes belong to the first answer and the
+// later request's answer starts after the gap. Only the first request becomes UNKNOWN; the next
+// answer must still prove itself (sequence 1, a valid first packet) or the stream is dropped.
+void Session::SkipLostAnswer() {
+  Request& lost = pending_.front();
+  for (; lost.current < lost.statements.size(); ++lost.current) {
+    EmitStatement(lost, lost.statements[lost.current], SqlResponse::kUnknown, nullptr);
+  }
+  pending_.pop_front();
+  server_stream_.Reset();
+  StartNextResponse();
 }
 
 void Session::LoseServerSync() {

@@ -131,6 +131,7 @@ class Session : public StreamHandler {
   void FlushPending();
   void LoseClientSync();
   void LoseServerSync();
+  void SkipLostAnswer();
   void Confirm();
 
   protocols::SessionRecorder recorder_;

@@ -141,6 +141,35 @@ TEST_F(MysqlSessionTest, ServerGapGivesUnknownOutcomeAndTheNextAnswerStaysRight)
   EXPECT_EQ(sink_.Of(RecordKind::kGap)[0]->gap_bytes, 30u);
 }
 
+TEST_F(MysqlSessionTest, ServerGapReportedAfterTheNextRequestLosesOnlyTheFirstAnswer) {
+  Session s(TestConnection(), &sink_);
+  Feed(s, Login());
+  // The answer to the first query is lost; the reassembler reports it once the client's next
+  // request and the answer to that have been seen.
+  Feed(s, {{kC, std::string(testdata::kQueryCount)}, {kC, QueryPacket("DELETE FROM items")}});
+  s.OnGap(kS, ts_, testdata::kCountResultSet.size());
+  Feed(s, {{kS, OkPacket(1, 2)}});
+  const auto st = sink_.Of(RecordKind::kStatement);
+  ASSERT_EQ(st.size(), 2u);
+  EXPECT_EQ(st[0]->sql_response, SqlResponse::kUnknown);
+  EXPECT_EQ(st[1]->sql_statement, "DELETE FROM items");
+  EXPECT_EQ(st[1]->sql_response, SqlResponse::kSuccess);
+  EXPECT_EQ(st[1]->affected_rows, 2u);
+}
+
+TEST_F(MysqlSessionTest, AfterAServerGapATailOfTheOldAnswerIsNotTakenForTheNextOne) {
+  Session s(TestConnection(), &sink_);
+  Feed(s, Login());
+  Feed(s, {{kC, std::string(testdata::kQueryCount)}, {kC, QueryPacket("DELETE FROM items")}});
+  s.OnGap(kS, ts_, 20);
+  // What follows the gap is the rest of the first answer (sequence 2 onwards), then the OK.
+  Feed(s, {{kS, std::string(testdata::kCountResultSet.substr(6))}, {kS, OkPacket(1, 2)}});
+  const auto st = sink_.Of(RecordKind::kStatement);
+  ASSERT_EQ(st.size(), 2u);
+  EXPECT_EQ(st[0]->sql_response, SqlResponse::kUnknown);
+  EXPECT_EQ(st[1]->sql_response, SqlResponse::kUnknown);  // never the other request's rows
+}
+
 TEST_F(MysqlSessionTest, ClientGapResynchronisesOnTheNextPlausibleRequest) {
   Session s(TestConnection(), &sink_);
   Feed(s, Login());
