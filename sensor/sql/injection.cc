@@ -132,7 +132,8 @@ int TautologyWeight(const TokenSpan& s) {
 bool IsInfoItem(const TokenSpan& s, size_t i) {
   if (IsCall(s, i, {"version", "user", "current_user", "session_user", "system_user", "database",
                     "schema", "current_database", "current_schema", "group_concat",
-                    "string_agg", "load_file", "connection_id", "pg_read_file"})) {
+                    "string_agg", "load_file", "connection_id", "pg_read_file",
+                    "current_setting", "inet_server_addr", "inet_client_addr"})) {
     return true;
   }
   if (s.Kind(i) == TokenKind::kVariable && s.Text(i).substr(0, 2) == "@@") return true;
@@ -219,10 +220,12 @@ bool IsCharProbeCall(const TokenSpan& s, size_t i) {
 }
 
 void BlindSignals(const TokenSpan& s, size_t i, Weights* w) {
-  if (IsCharProbeCall(s, i)) {
+  if (IsCharProbeCall(s, i)) {  // over a subquery or a server fact: MID(version(),1,1) = '5'
     const size_t close = std::min(s.SkipParens(i + 1), i + 64);
     for (size_t k = i + 2; k < close; ++k) {
-      if (s.Is(k, "select")) Raise(w, kBlindExtraction, 35);
+      const bool info_call = IsInfoItem(s, k) && (s.Kind(k + 1) == TokenKind::kLParen ||
+                                                  s.Kind(k) == TokenKind::kVariable);
+      if (s.Is(k, "select") || info_call) Raise(w, kBlindExtraction, 35);
     }
   }
   if (s.Kind(i) == TokenKind::kLParen && s.Is(i + 1, "select") && IsCharProbeCall(s, i + 2)) {
