@@ -2,6 +2,7 @@
 
 #include <pcap/dlt.h>
 
+#include <deque>
 #include <random>
 #include <vector>
 #include <string>
@@ -20,7 +21,11 @@ using testing::TcpSpec;
 
 constexpr int kDltSll2 = 276;
 
-capture::Packet MakePacket(const std::string& frame, uint32_t wire_len = 0) {
+// Keeps every frame a test built alive for the whole test binary, so a decoded segment's
+// payload pointer stays valid even when the frame was a temporary.
+capture::Packet MakePacket(std::string frame_bytes, uint32_t wire_len = 0) {
+  static std::deque<std::string> frames;
+  const std::string& frame = frames.emplace_back(std::move(frame_bytes));
   capture::Packet p;
   p.ts_ns = 1700000000123456789;
   p.caplen = static_cast<uint32_t>(frame.size());
