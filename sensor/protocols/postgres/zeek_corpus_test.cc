@@ -230,7 +230,39 @@ TEST_F(ZeekPostgresCorpusTest, MalformedTracesInventNothing) {
   }
 }
 
-// Traces without a postgresql.log baseline still decode without errors.
+// Traces no Zeek test reads: what they hold is plain from their payloads.
+TEST_F(ZeekPostgresCorpusTest, TracesWithoutBaselineGiveTheirLogins) {
+  struct Case {
+    const char* trace;
+    bool success;
+    const char* sqlstate;
+  } cases[] = {{"psql-login.pcap", true, ""}, {"psql-login-wrong.pcap", false, "28P01"}};
+  for (const Case& c : cases) {
+    std::vector<const Record*> logins;
+    const std::vector<Record> ours = RunTrace(c.trace);
+    for (const Record& r : ours) {
+      if (r.kind == RecordKind::kLogin) logins.push_back(&r);
+    }
+    ASSERT_EQ(logins.size(), 1u) << c.trace;
+    EXPECT_EQ(logins[0]->success, c.success) << c.trace;
+    EXPECT_EQ(logins[0]->error_code, c.sqlstate) << c.trace;
+    EXPECT_EQ(logins[0]->auth_method, "scram-sha-256") << c.trace;
+    EXPECT_EQ(logins[0]->session.db_user, "zeek") << c.trace;
+  }
+}
+
+TEST_F(ZeekPostgresCorpusTest, EveryTraceReadsCleanly) {
+  int n = 0;
+  for (const auto& e : fs::directory_iterator(kZeek + "/traces/postgresql")) {
+    PipelineOptions options;
+    options.pg_ports = {5432, 15432};
+    auto records = ReadCaptureRecords(e.path().string(), options);
+    EXPECT_TRUE(records.ok()) << e.path() << ": " << records.status();
+    ++n;
+  }
+  EXPECT_GE(n, 18);
+}
+
 TEST_F(ZeekPostgresCorpusTest, SslPreferredTraceIsEncrypted) {
   const std::vector<Record> ours = RunTrace("psql-aws-ssl-preferred.pcap");
   int encrypted = 0;
