@@ -19,6 +19,8 @@ constexpr size_t kBatchBytes = 256 << 10;
 // A partly filled batch is handed over once its first packet is this old (capture time), so a
 // quiet live link does not hold packets back for long even without OnIdle.
 constexpr int64_t kBatchMaxAgeUs = 20000;
+// Every this many packets the capture thread also hands over other workers' stale batches.
+constexpr uint32_t kStaleCheckInterval = 256;
 
 // Segments copied out of libpcap's buffer for a worker; payload pointers are rebuilt from
 // `offsets` on the worker.
@@ -62,6 +64,14 @@ class PacketEngine::Worker {
     b.segments.push_back(seg);
     if (b.segments.size() >= kBatchSegments || b.bytes.size() >= kBatchBytes ||
         seg.ts_us - first_ts_us_ >= kBatchMaxAgeUs) {
+      Push();
+    }
+  }
+
+  // Hands over a partly filled batch whose first packet is older than kBatchMaxAgeUs at `now_us`
+  // (another worker's traffic keeps the clock moving while this one's flow went quiet).
+  void FlushIfStale(int64_t now_us) {
+    if (filling_ && !filling_->segments.empty() && now_us - first_ts_us_ >= kBatchMaxAgeUs) {
       Push();
     }
   }
@@ -184,6 +194,10 @@ void PacketEngine::OnPacket(const capture::Packet& packet) {
   absl::Hash<Endpoint> hash;
   size_t h = hash(Endpoint{seg.src, seg.src_port}) + hash(Endpoint{seg.dst, seg.dst_port});
   workers_[h % workers_.size()]->Enqueue(seg);
+  if (++since_stale_check_ >= kStaleCheckInterval) {
+    since_stale_check_ = 0;
+    for (auto& w : workers_) w->FlushIfStale(seg.ts_us);
+  }
 }
 
 void PacketEngine::OnIdle(int64_t now_us) {

@@ -50,8 +50,9 @@ class PacketEngine {
 
   // Decodes the frame and dispatches its TCP segment. Never blocks.
   void OnPacket(const capture::Packet& packet);
-  // Live capture had no packet for a while (PacketSource::Next returned kTimeout): hands
-  // partially filled batches to the workers and lets idle timeouts fire at `now_us` (wall clock).
+  // Call when live capture had no packet for a while (PacketSource::Next returned kTimeout),
+  // with the wall clock: hands partly filled batches to the workers (with workers > 1 the last
+  // packets before a quiet spell otherwise wait for more traffic) and lets idle timeouts fire.
   void OnIdle(int64_t now_us);
   // End of capture: delivers what is queued, flushes holes as gaps, closes every flow with
   // EndReason::kCaptureEnd and joins the workers. Later OnPacket calls are ignored.
@@ -65,6 +66,7 @@ class PacketEngine {
   std::unique_ptr<BufferBudget> budget_;
   std::unique_ptr<SessionIdGenerator> ids_;
   std::vector<std::unique_ptr<Worker>> workers_;
+  uint32_t since_stale_check_ = 0;
   bool finished_ = false;
 };
 

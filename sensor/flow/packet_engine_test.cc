@@ -2,17 +2,20 @@
 
 #include <pcap/dlt.h>
 
+#include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <filesystem>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "absl/strings/str_format.h"
 #include "gtest/gtest.h"
-#include "sensor/flow/flow_counters.h"
 #include "sensor/decode/decode_test_utils.h"
+#include "sensor/flow/flow_counters.h"
 #include "sensor/flow/flow_test_utils.h"
 
 namespace dbaudit::sensor::flow {
@@ -45,6 +48,7 @@ class EngineHarness {
     engine_->OnPacket(p);
   }
   void Finish() { engine_->Finish(); }
+  PacketEngine& engine() { return *engine_; }
   RecordingFactory* factory = nullptr;
 
  private:
@@ -399,6 +403,56 @@ TEST(PacketEngineThreadsTest, FullQueueDropsAndCountsInsteadOfBlocking) {
   EXPECT_GE(dropped->Value() - before, 64u * 7);
   gate.Open();
   h.engine->Finish();
+}
+
+class FlagHandler : public StreamHandler {
+ public:
+  explicit FlagHandler(std::atomic<int>* data) : data_(data) {}
+  void OnData(Direction, int64_t, absl::Span<const uint8_t>) override { data_->fetch_add(1); }
+  void OnGap(Direction, int64_t, uint64_t) override {}
+  void OnClose(int64_t, const CloseInfo&) override {}
+
+ private:
+  std::atomic<int>* data_;
+};
+
+class FlagFactory : public StreamHandlerFactory {
+ public:
+  explicit FlagFactory(std::atomic<int>* data) : data_(data) {}
+  std::unique_ptr<StreamHandler> Create(const ConnectionInfo&) override {
+    return std::make_unique<FlagHandler>(data_);
+  }
+
+ private:
+  std::atomic<int>* data_;
+};
+
+TEST(PacketEngineThreadsTest, OnIdleHandsOverPartlyFilledBatches) {
+  std::atomic<int> data{0};
+  ThreadedHarness h(/*workers=*/2, /*queue_batches=*/16,
+                    [&data](int) { return std::make_unique<FlagFactory>(&data); });
+  h.Send(Seg(true, 1, 1, kPshAck, "lonely packet"));
+  std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(data.load(), 0) << "a lone packet waits in its batch";
+  h.engine->OnIdle(int64_t{1700000000} * 1000000 + 1000);
+  for (int i = 0; i < 200 && data.load() == 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_EQ(data.load(), 1);
+  h.engine->Finish();
+}
+
+TEST(PacketEngineTest, OnIdleFiresIdleTimeoutsWithoutPackets) {
+  EngineOptions options;
+  options.idle_timeout_us = 60 * 1000000;
+  EngineHarness h(options);
+  h.Send(Seg(true, 1, 2, kPshAck, "x"));
+  h.engine().OnIdle(int64_t{1700000000} * 1000000 + 30 * 1000000);
+  EXPECT_FALSE(h.factory->transcripts[0]->closed);
+  h.engine().OnIdle(int64_t{1700000000} * 1000000 + 62 * 1000000);
+  EXPECT_TRUE(h.factory->transcripts[0]->closed);
+  EXPECT_EQ(h.factory->transcripts[0]->close.reason, EndReason::kIdleTimeout);
+  h.Finish();
 }
 
 }  // namespace
