@@ -128,6 +128,52 @@ TEST_F(PostgresSessionTest, AuthOkThenFatalIsAFailedLogin) {
   EXPECT_TRUE(sink_.Of(RecordKind::kStatement).empty());
 }
 
+std::string Startup(const std::string& params) {
+  const std::string body = Be32(196608) + params + std::string(1, '\0');
+  return Be32(static_cast<uint32_t>(body.size() + 4)) + body;
+}
+
+TEST_F(PostgresSessionTest, AuthMethodsFromTheServerChallenge) {
+  struct Case {
+    std::string challenge;  // Authentication request body
+    std::string answer;     // the client's 'p' body
+    std::string method;
+  } cases[] = {
+      {Be32(5) + "\x01\x02\x03\x04", Cstr("md5a3556571e93b0d20722ba62be61e8c2d"), "md5"},
+      {Be32(3), Cstr("cleartext-secret"), "password"},
+      {Be32(10) + Cstr("SCRAM-SHA-256-PLUS") + Cstr("SCRAM-SHA-256") + std::string(1, '\0'),
+       Cstr("SCRAM-SHA-256-PLUS") + Be32(8) + "p=tls-se", "scram-sha-256-plus"},
+  };
+  for (const Case& c : cases) {
+    FakeSink sink;
+    Session s(TestConn(), &sink);
+    Feed(&s, {{kC2S, Startup(Cstr("user") + Cstr("u1") + Cstr("replication") + Cstr("database") +
+                             Cstr("database") + Cstr("db1"))},
+              {kS2C, Msg('R', c.challenge)},
+              {kC2S, Msg('p', c.answer)},
+              {kS2C, Msg('R', Be32(0)) + Msg('Z', "I")}});
+    auto logins = sink.Of(RecordKind::kLogin);
+    ASSERT_EQ(logins.size(), 1u) << c.method;
+    EXPECT_EQ(logins[0].auth_method, c.method);
+    EXPECT_TRUE(logins[0].success);
+    EXPECT_EQ(logins[0].command, "replication");
+    EXPECT_EQ(logins[0].session.database, "db1");
+    // The secret the client sent is nowhere in the record.
+    EXPECT_EQ(logins[0].error_msg.find("secret"), std::string::npos);
+  }
+}
+
+TEST_F(PostgresSessionTest, GssEncRefusedThenSslRefusedThenStartup) {
+  Run({{kC2S, std::string("\x00\x00\x00\x08\x04\xd2\x16\x30", 8)},
+       {kS2C, "N"},
+       {kC2S, td::kSslRequest},
+       {kS2C, td::kSslRefused},
+       {kC2S, td::kStartupNavicat},
+       {kS2C, td::kAuthOkThenNoRole}});
+  ASSERT_EQ(sink_.Of(RecordKind::kLogin).size(), 1u);
+  EXPECT_TRUE(sink_.Of(RecordKind::kEncrypted).empty());
+}
+
 TEST_F(PostgresSessionTest, SslAcceptedMeansEncryptedAndNothingElse) {
   Run({{kC2S, td::kSslRequest}, {kS2C, "S"}, {kC2S, "\x16\x03\x01\x02\x05\x01\x07\x01\xfc\x03\x03"},
        {kS2C, "\x16\x03\x03\x01\x7a\x02"}});
@@ -275,6 +321,33 @@ TEST_F(PostgresSessionTest, OversizedBindStillNamesItsStatement) {
   EXPECT_EQ(st[0].sql_statement, "UPDATE f SET data = $1");
   EXPECT_EQ(st[0].affected_rows, 1u);
   EXPECT_TRUE(st[0].params.empty());
+}
+
+TEST_F(PostgresSessionTest, FunctionCallDescribeCloseAndEmptyQuery) {
+  auto turns = LoggedIn();
+  // FunctionCall lo_creat(oid 957) with one int4 argument in binary.
+  turns.push_back({kC2S, Msg('F', Be32(957) + Be16(1) + Be16(1) + Be16(1) + Be32(4) + Be32(0x60000) +
+                                      Be16(1))});
+  turns.push_back({kS2C, Msg('V', Be32(4) + Be32(16417)) + Msg('Z', "T")});
+  turns.push_back({kC2S, Parse("st", "SELECT $1", {25}) + Msg('D', "S" + Cstr("st")) +
+                             Msg('C', "S" + Cstr("st")) + Msg('S', "")});
+  turns.push_back({kS2C, Msg('1', "") + Msg('t', Be16(1) + Be32(25)) + Msg('n', "") +
+                             Msg('3', "") + Msg('Z', "I")});
+  turns.push_back({kC2S, Msg('Q', Cstr(""))});
+  turns.push_back({kS2C, Msg('I', "") + Msg('Z', "I")});
+  turns.push_back({kC2S, Msg('Q', Cstr("SELECT 1"))});
+  turns.push_back({kS2C, Msg('D', Be16(1) + Be32(1) + "1") + Msg('C', Cstr("SELECT 1")) +
+                             Msg('Z', "I")});
+  Run(turns);
+  auto st = sink_.Of(RecordKind::kStatement);
+  ASSERT_EQ(st.size(), 2u);
+  EXPECT_EQ(st[0].command, "function_call");
+  ASSERT_EQ(st[0].params.size(), 2u);
+  EXPECT_EQ(st[0].params[0].type, "function_oid");
+  EXPECT_EQ(st[0].params[0].value, "957");
+  EXPECT_EQ(st[0].sql_response, SqlResponse::kSuccess);
+  EXPECT_EQ(st[1].sql_statement, "SELECT 1");  // the queue stayed aligned
+  EXPECT_EQ(st[1].returned_rows, 1u);
 }
 
 TEST_F(PostgresSessionTest, RowLimitedExecuteAndPortalSuspended) {
