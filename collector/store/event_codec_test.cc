@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <random>
+
 #include "collector/store/test_util.h"
 
 namespace dbaudit::collector::store {
@@ -90,6 +92,23 @@ TEST(EventCodecTest, AuditRowFields) {
   EXPECT_EQ(AuditSqlResponse(StatementRecord(1, 1, "x", "SELECT", false)), "FAILED");
   EXPECT_EQ(AuditSqlResponse(LoginRecord(1, 1, true)), "SUCCESS");
   EXPECT_EQ(NormalizeQueryType("CREATE TABLE"), "CREATE_TABLE");
+}
+
+}  // namespace
+}  // namespace dbaudit::collector::store
+
+namespace dbaudit::collector::store {
+namespace {
+
+TEST(EventCodecTest, DecodeSurvivesRandomBytes) {
+  std::mt19937 rng(11);
+  const std::string valid = EncodeEventValue({"database.query", "info", 5, "u", "1.2.3.4", "db_x"});
+  for (int i = 0; i < 50000; ++i) {
+    std::string v = valid;
+    for (int e = 0; e < 3; ++e) v[rng() % v.size()] = static_cast<char>(rng() % 256);
+    if (rng() % 2) v.resize(rng() % (v.size() + 1));
+    (void)DecodeEventValue(v);
+  }
 }
 
 }  // namespace

@@ -108,3 +108,25 @@ TEST(KeysTest, MalformedIdsAreRejected) {
 
 }  // namespace
 }  // namespace dbaudit::collector::store
+
+namespace dbaudit::collector::store {
+namespace {
+
+TEST(KeysTest, DecodersSurviveRandomBytes) {
+  std::mt19937 rng(5);
+  for (int i = 0; i < 50000; ++i) {
+    std::string junk(rng() % 48, '\0');
+    for (char& c : junk) c = static_cast<char>(rng() % 256);
+    auto target = IndexTarget(junk);
+    if (target) {
+      EXPECT_LE(target->size(), junk.size());
+    }
+    (void)DecodePrimaryKey(junk);
+    (void)DecodeEventKey(junk);
+    (void)EventKeyFromId("evt_" + junk);
+    (void)RecordKeyFromId(junk);
+  }
+}
+
+}  // namespace
+}  // namespace dbaudit::collector::store
