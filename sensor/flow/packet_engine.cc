@@ -1,5 +1,6 @@
 #include "sensor/flow/packet_engine.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <mutex>
@@ -21,6 +22,8 @@ constexpr size_t kBatchBytes = 256 << 10;
 constexpr int64_t kBatchMaxAgeUs = 20000;
 // Every this many packets the capture thread also hands over other workers' stale batches.
 constexpr uint32_t kStaleCheckInterval = 256;
+// How far (capture time) a worker's clock may lag the capture's before it gets a tick.
+constexpr int64_t kTickIntervalUs = 1000000;
 
 // Segments copied out of libpcap's buffer for a worker; payload pointers are rebuilt from
 // `offsets` on the worker.
@@ -42,10 +45,12 @@ struct Batch {
 class PacketEngine::Worker {
  public:
   Worker(const FlowTableOptions& options, std::unique_ptr<StreamHandlerFactory> factory,
-         BufferBudget* budget, SessionIdGenerator* ids, size_t queue_batches)
+         BufferBudget* budget, SessionIdGenerator* ids, size_t queue_batches,
+         bool block_when_full)
       : factory_(std::move(factory)),
         table_(options, factory_.get(), budget, ids),
-        queue_batches_(queue_batches) {}
+        queue_batches_(queue_batches),
+        block_when_full_(block_when_full) {}
 
   // Inline mode (one worker): the caller's thread does everything.
   void Process(const decode::TcpSegment& seg) { table_.OnSegment(seg); }
@@ -70,15 +75,20 @@ class PacketEngine::Worker {
 
   // Hands over a partly filled batch whose first packet is older than kBatchMaxAgeUs at `now_us`
   // (another worker's traffic keeps the clock moving while this one's flow went quiet).
+  // Also keeps the worker's clock within kTickIntervalUs of the capture's, so its idle timeouts
+  // fire even when none of its own flows has traffic.
   void FlushIfStale(int64_t now_us) {
     if (filling_ && !filling_->segments.empty() && now_us - first_ts_us_ >= kBatchMaxAgeUs) {
       Push();
+    } else if (now_us - last_tick_us_ >= kTickIntervalUs) {
+      Tick(now_us);
     }
   }
 
   void Tick(int64_t now_us) {
     if (!filling_) filling_ = TakeFreeBatch();
     filling_->tick_us = now_us;
+    last_tick_us_ = now_us;
     Push();
   }
 
@@ -104,7 +114,10 @@ class PacketEngine::Worker {
   void Push() {
     std::unique_ptr<Batch> b = std::move(filling_);
     {
-      std::lock_guard<std::mutex> lock(mu_);
+      std::unique_lock<std::mutex> lock(mu_);
+      if (block_when_full_) {
+        space_cv_.wait(lock, [this] { return queue_.size() < queue_batches_; });
+      }
       if (queue_.size() < queue_batches_) {
         queue_.push_back(std::move(b));
       } else {
@@ -126,6 +139,7 @@ class PacketEngine::Worker {
         b = std::move(queue_.front());
         queue_.pop_front();
       }
+      space_cv_.notify_one();
       for (size_t i = 0; i < b->segments.size(); ++i) {
         decode::TcpSegment& seg = b->segments[i];
         seg.payload = b->bytes.data() + b->offsets[i];
@@ -142,11 +156,14 @@ class PacketEngine::Worker {
   std::unique_ptr<StreamHandlerFactory> factory_;
   FlowTable table_;
   size_t queue_batches_;
+  bool block_when_full_;
   std::unique_ptr<Batch> filling_;
   int64_t first_ts_us_ = 0;
+  int64_t last_tick_us_ = 0;
   std::thread thread_;
   std::mutex mu_;
-  std::condition_variable cv_;
+  std::condition_variable cv_;        // the worker waits for batches
+  std::condition_variable space_cv_;  // the producer waits for room (block_when_full_ only)
   std::deque<std::unique_ptr<Batch>> queue_;
   std::vector<std::unique_ptr<Batch>> free_;
   bool done_ = false;
@@ -173,7 +190,8 @@ PacketEngine::PacketEngine(
   table_options.closed_linger_us = options_.closed_linger_us;
   for (int i = 0; i < options_.workers; ++i) {
     workers_.push_back(std::make_unique<Worker>(table_options, make_factory(i), budget_.get(),
-                                                ids_.get(), options_.queue_batches));
+                                                ids_.get(), options_.queue_batches,
+                                                options_.block_when_full));
   }
   if (options_.workers > 1) {
     for (auto& w : workers_) w->StartThread();
@@ -194,9 +212,10 @@ void PacketEngine::OnPacket(const capture::Packet& packet) {
   absl::Hash<Endpoint> hash;
   size_t h = hash(Endpoint{seg.src, seg.src_port}) + hash(Endpoint{seg.dst, seg.dst_port});
   workers_[h % workers_.size()]->Enqueue(seg);
+  latest_ts_us_ = std::max(latest_ts_us_, seg.ts_us);
   if (++since_stale_check_ >= kStaleCheckInterval) {
     since_stale_check_ = 0;
-    for (auto& w : workers_) w->FlushIfStale(seg.ts_us);
+    for (auto& w : workers_) w->FlushIfStale(latest_ts_us_);
   }
 }
 
@@ -216,7 +235,12 @@ void PacketEngine::Finish() {
     workers_[0]->FinishInline();
     return;
   }
-  for (auto& w : workers_) w->FinishThread();
+  for (auto& w : workers_) {
+    // Bring every worker's clock to the end of the capture first, so flows that went idle
+    // before it end the way they would with a single worker.
+    if (latest_ts_us_ != 0) w->Tick(latest_ts_us_);
+    w->FinishThread();
+  }
 }
 
 }  // namespace dbaudit::sensor::flow

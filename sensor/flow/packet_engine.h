@@ -3,8 +3,9 @@
 //
 // With workers == 1 everything runs inline on the caller's thread (deterministic; tests use it).
 // With workers > 1 the caller's thread only decodes and hands segments to bounded per-worker
-// queues; it never blocks: when a queue is full the packets are dropped and counted
-// (dbaudit_flow_queue_dropped_packets_total), and reassembly turns the loss into gaps.
+// queues; it never blocks (unless EngineOptions::block_when_full): when a queue is full the
+// packets are dropped and counted (dbaudit_flow_queue_dropped_packets_total), and reassembly
+// turns the loss into gaps.
 #pragma once
 
 #include <cstdint>
@@ -35,6 +36,10 @@ struct EngineOptions {
   int64_t idle_timeout_us = int64_t{3600} * 1000000;
   int64_t closed_linger_us = int64_t{30} * 1000000;
   size_t queue_batches = 512;  // per worker; a batch holds up to 64 segments
+  // Offline reads (--read) may set this: a full queue then makes OnPacket wait for the worker
+  // instead of dropping, since nothing is lost by reading a file more slowly. Live capture must
+  // leave it off so the capture never stalls behind a slow worker.
+  bool block_when_full = false;
   uint64_t session_id_seed = 0;  // 0: a random seed per run
 };
 
@@ -67,6 +72,7 @@ class PacketEngine {
   std::unique_ptr<SessionIdGenerator> ids_;
   std::vector<std::unique_ptr<Worker>> workers_;
   uint32_t since_stale_check_ = 0;
+  int64_t latest_ts_us_ = 0;  // newest packet time handed to the workers
   bool finished_ = false;
 };
 

@@ -3,6 +3,7 @@
 // rexmit_inconsistency events) the reassembled streams agree.
 #include <filesystem>
 #include <string>
+#include <vector>
 
 #include "gtest/gtest.h"
 #include "sensor/flow/flow_counters.h"
@@ -50,6 +51,37 @@ TEST(ZeekTracesTest, EveryTcpTraceReassemblesConsistently) {
     }
   }
   EXPECT_GE(traces, 31);
+}
+
+// Spreading flows over worker threads must not change a byte of what any handler sees.
+TEST(ZeekTracesTest, WorkerThreadsDeliverTheSameStreams) {
+  SKIP_WITHOUT_CORPUS();
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry : std::filesystem::directory_iterator(kTraces)) files.push_back(entry);
+  for (const auto& entry : std::filesystem::directory_iterator(
+           DBAUDIT_SOURCE_DIR "/tests/testdata/captures/linktypes")) {
+    if (entry.path().extension() != ".py" && entry.path().extension() != ".sh" &&
+        entry.path().extension() != ".md") {
+      files.push_back(entry);
+    }
+  }
+  for (const auto& file : files) {
+    PcapRun inline_run = RunPcap(file.string());
+    EngineOptions threaded;
+    threaded.workers = 3;
+    threaded.queue_batches = 2;  // tiny queues: the producer has to wait for the workers
+    threaded.block_when_full = true;
+    PcapRun threaded_run = RunPcap(file.string(), threaded);
+    auto& a = inline_run.factory->transcripts;
+    auto& b = threaded_run.factory->transcripts;
+    ASSERT_EQ(a.size(), b.size()) << file;
+    for (size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i]->info.client_port, b[i]->info.client_port) << file;
+      EXPECT_EQ(a[i]->client, b[i]->client) << file;
+      EXPECT_EQ(a[i]->server, b[i]->server) << file;
+      EXPECT_EQ(a[i]->close.reason, b[i]->close.reason) << file;
+    }
+  }
 }
 
 // Zeek conn.log (core.tcp.missing-syn): 141.42.64.125:56730 -> :80, orig_bytes 98,
