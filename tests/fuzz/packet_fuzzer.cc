@@ -4,7 +4,9 @@
 //   [time step (1 byte, milliseconds)][length (2 bytes, big-endian)][frame bytes]
 // A short final record just uses what is left. Caps are tiny so eviction, buffer-cap flushes
 // and idle timeouts all happen within one input. The handler reads every byte it is given, so
-// AddressSanitizer sees any out-of-bounds span.
+// AddressSanitizer sees any out-of-bounds span. A good seed corpus is the link-type captures in
+// tests/testdata/captures/linktypes, each turned into this layout (selector byte, then every
+// frame as [1][length][frame]).
 #include <cstddef>
 #include <cstdint>
 #include <memory>
