@@ -117,10 +117,13 @@ class Session : public StreamHandler {
   // Commands (session_commands.cc).
   bool BuildRequest(const Packet& p, Request* req);
   bool BuildQuery(const Packet& p, Request* req);
+  void BuildOtherCommand(const Packet& p, Request* req);
+  void BuildStatementCommand(const Packet& p, Request* req);
   bool BuildExecute(const Packet& p, Request* req);
   void OnSendLongData(const Packet& p);
   void OnStatementClosed(uint32_t statement_id);
   void ApplyResult(Request& req, const ResultOutcome& outcome);
+  void OnChangeUserResult(const Request& req, const ResultOutcome& outcome);
   void EmitStatement(Request& req, const std::string& sql, SqlResponse response,
                      const ResultOutcome* outcome);
   void EmitNotExecuted(Request& req);

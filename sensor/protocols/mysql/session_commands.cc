@@ -54,11 +54,14 @@ bool Session::BuildRequest(const Packet& p, Request* req) {
   req->command = command;
   req->response = ResponseFor(command);
   req->statements.assign(1, std::string());
-  protocols::BinaryReader r(p.payload.subspan(1));
   switch (command) {
     case kComQuery: return BuildQuery(p, req);
     case kComStmtExecute: return BuildExecute(p, req);
     case kComStmtSendLongData: OnSendLongData(p); return false;
+    case kComStmtFetch:
+    case kComStmtReset:
+    case kComStmtClose:
+    case kComStmtBulkExecute: BuildStatementCommand(p, req); return true;
     case kComStmtPrepare:
       req->statements[0] = std::string(AsText(p.payload.subspan(1)));
       return true;
@@ -69,43 +72,6 @@ bool Session::BuildRequest(const Packet& p, Request* req) {
       req->argument = TextArgument(p);
       req->statements[0] = req->argument;
       return true;
-    case kComChangeUser: {
-      ChangeUser cu;
-      if (!ParseChangeUser(p.payload, caps_, &cu)) counters_->parse_errors->Add();
-      req->argument = std::string(cu.user);
-      req->change_database = std::string(cu.database);
-      req->change_plugin = std::string(cu.auth_plugin);
-      req->statements[0] = req->argument;
-      return true;
-    }
-    case kComProcessKill: {
-      uint32_t id = 0;
-      if (r.ReadLE32(&id)) req->statements[0] = absl::StrCat(id);
-      return true;
-    }
-    case kComSetOption: {  // int<2> option: 0 multi-statements on, 1 off
-      uint16_t option = 0;
-      if (r.ReadLE16(&option)) {
-        caps_ = option == 0 ? (caps_ | kClientMultiStatements) : (caps_ & ~kClientMultiStatements);
-      }
-      return true;
-    }
-    case kComStmtFetch:
-    case kComStmtReset:
-    case kComStmtClose: {
-      uint32_t id = 0;
-      if (!ReadStatementId(p.payload, &id)) counters_->parse_errors->Add();
-      req->statement_id = id;
-      req->binary_rows = true;
-      auto it = statements_.find(id);
-      if (command == kComStmtFetch && it != statements_.end()) req->statements[0] = it->second.sql;
-      if (command == kComStmtClose) OnStatementClosed(id);
-      if (command == kComStmtReset && it != statements_.end()) {
-        std::fill(it->second.long_data.begin(), it->second.long_data.end(), false);
-        for (std::string& v : it->second.long_values) v.clear();
-      }
-      return true;
-    }
     case kComBinlogDump:
     case kComBinlogDumpGtid:
     case kComTableDump:
@@ -113,7 +79,52 @@ bool Session::BuildRequest(const Packet& p, Request* req) {
       // Replication streams are not followed: skip the server's side until the next request.
       server_discard_ = true;
       return true;
-    default: return true;
+    default: BuildOtherCommand(p, req); return true;
+  }
+}
+
+// COM_CHANGE_USER, COM_PROCESS_KILL (int<4> thread id), COM_SET_OPTION (int<2> option: 0 turns
+// multi-statements on, 1 off) and the argument-less commands.
+void Session::BuildOtherCommand(const Packet& p, Request* req) {
+  protocols::BinaryReader r(p.payload.subspan(1));
+  if (req->command == kComChangeUser) {
+    ChangeUser cu;
+    if (!ParseChangeUser(p.payload, caps_, &cu)) counters_->parse_errors->Add();
+    req->argument = std::string(cu.user);
+    req->change_database = std::string(cu.database);
+    req->change_plugin = std::string(cu.auth_plugin);
+    req->statements[0] = req->argument;
+  } else if (req->command == kComProcessKill) {
+    uint32_t id = 0;
+    if (r.ReadLE32(&id)) req->statements[0] = absl::StrCat(id);
+  } else if (req->command == kComSetOption) {
+    uint16_t option = 0;
+    if (r.ReadLE16(&option)) {
+      caps_ = option == 0 ? (caps_ | kClientMultiStatements) : (caps_ & ~kClientMultiStatements);
+    }
+  }
+}
+
+// Commands that name a prepared statement: fetch reports its SQL, close forgets it, reset drops
+// its long data, MariaDB's bulk execute runs it.
+void Session::BuildStatementCommand(const Packet& p, Request* req) {
+  uint32_t id = 0;
+  if (!ReadStatementId(p.payload, &id)) counters_->parse_errors->Add();
+  req->statement_id = id;
+  req->binary_rows = true;
+  auto it = statements_.find(id);
+  const bool known = it != statements_.end();
+  if (!known) {
+    if (req->command != kComStmtClose) counters_->unknown_statement->Add();
+    return;
+  }
+  if (req->command == kComStmtFetch || req->command == kComStmtBulkExecute) {
+    req->statements[0] = it->second.sql;
+  } else if (req->command == kComStmtReset) {
+    std::fill(it->second.long_data.begin(), it->second.long_data.end(), false);
+    for (std::string& v : it->second.long_values) v.clear();
+  } else if (req->command == kComStmtClose) {
+    OnStatementClosed(id);
   }
 }
 
@@ -210,25 +221,7 @@ void Session::ApplyResult(Request& req, const ResultOutcome& outcome) {
     ps.long_values.assign(ps.num_params, std::string());
     statements_[outcome.prepare->statement_id] = std::move(ps);
   }
-  if (req.command == kComChangeUser) {
-    if (!outcome.auth_plugin.empty()) auth_method_ = outcome.auth_plugin;
-    else if (!req.change_plugin.empty()) auth_method_ = req.change_plugin;
-    if (outcome.success) {
-      info.db_user = req.argument;
-      info.database = req.change_database;
-      statements_.clear();  // the server drops the session's prepared statements
-    }
-    Record login = recorder_.Make(RecordKind::kLogin, now_us_);
-    login.session.db_user = req.argument;
-    login.success = outcome.success;
-    if (!outcome.success) {
-      login.error_code = absl::StrCat(outcome.error_code);
-      login.sql_state = outcome.sql_state;
-      login.error_msg = outcome.error_msg;
-    }
-    login.auth_method = auth_method_;
-    recorder_.Emit(std::move(login));
-  }
+  if (req.command == kComChangeUser) OnChangeUserResult(req, outcome);
   if (outcome.success && req.command == kComResetConnection) statements_.clear();
   const bool last = req.current + 1 >= req.statements.size();
   if (outcome.more_results && last) return;  // e.g. CALL: results add up on the last statement
@@ -239,6 +232,29 @@ void Session::ApplyResult(Request& req, const ResultOutcome& outcome) {
   req.affected_rows.reset();
   req.returned_rows.reset();
   if (!outcome.more_results) EmitNotExecuted(req);
+}
+
+// COM_CHANGE_USER re-authenticates: a login record, and on success the session's new identity.
+void Session::OnChangeUserResult(const Request& req, const ResultOutcome& outcome) {
+  SessionInfo& info = recorder_.info();
+  if (!outcome.auth_plugin.empty()) auth_method_ = outcome.auth_plugin;
+  else if (!req.change_plugin.empty()) auth_method_ = req.change_plugin;
+  if (outcome.success) {
+    info.db_user = req.argument;
+    info.database = req.change_database;
+    statements_.clear();  // the server drops the session's prepared statements
+  }
+  Record login = recorder_.Make(RecordKind::kLogin, now_us_);
+  login.session.db_user = req.argument;
+  login.success = outcome.success;
+  if (!outcome.success) {
+    login.error_code = absl::StrCat(outcome.error_code);
+    login.sql_state = outcome.sql_state;
+    login.error_msg = outcome.error_msg;
+  }
+  login.auth_method = auth_method_;
+  (outcome.success ? counters_->logins_ok : counters_->logins_failed)->Add();
+  recorder_.Emit(std::move(login));
 }
 
 void Session::EmitNotExecuted(Request& req) {
