@@ -26,11 +26,13 @@ IngestCounters& Counters() {
   return counters;
 }
 
-// One client stream. Reads a batch, writes it synchronously (the WAL sync is the durability the
-// ack promises), then asks for the next one; the ack goes out when the client half-closes.
+// One client stream. Reads a batch, has the write queue write it (the WAL sync is the durability
+// the ack promises), then asks for the next one; the ack goes out when the client half-closes.
+// The next read starts only after the write, so a stream holds at most one batch in memory.
 class StreamReactor final : public grpc::ServerReadReactor<dbaudit::v1::RecordBatch> {
  public:
-  StreamReactor(store::EventStore* store, dbaudit::v1::IngestAck* ack) : store_(store), ack_(ack) {
+  StreamReactor(store::EventStore* store, WriteQueue* writes, dbaudit::v1::IngestAck* ack)
+      : store_(store), writes_(writes), ack_(ack) {
     StartRead(&batch_);
   }
 
@@ -42,6 +44,15 @@ class StreamReactor final : public grpc::ServerReadReactor<dbaudit::v1::RecordBa
     }
     Counters().batches->Add();
     Counters().records->Add(static_cast<uint64_t>(batch_.records_size()));
+    // Last use of `this` in the task is StartRead/Finish: OnDone cannot run before either.
+    writes_->Submit([this] { WriteBatch(); });
+  }
+
+  void OnDone() override { delete this; }
+  void OnCancel() override {}
+
+ private:
+  void WriteBatch() {
     absl::StatusOr<store::WriteResult> result = store_->Write(batch_);
     if (!result.ok()) {
       const bool invalid = absl::IsInvalidArgument(result.status());
@@ -55,11 +66,8 @@ class StreamReactor final : public grpc::ServerReadReactor<dbaudit::v1::RecordBa
     StartRead(&batch_);
   }
 
-  void OnDone() override { delete this; }
-  void OnCancel() override {}
-
- private:
   store::EventStore* store_;
+  WriteQueue* writes_;
   dbaudit::v1::IngestAck* ack_;
   dbaudit::v1::RecordBatch batch_;
   uint64_t highest_seq_ = 0;
@@ -67,11 +75,43 @@ class StreamReactor final : public grpc::ServerReadReactor<dbaudit::v1::RecordBa
 
 }  // namespace
 
+WriteQueue::WriteQueue() {
+  thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (true) {
+      cv_.wait(lock, [&] { return stop_ || !tasks_.empty(); });
+      if (tasks_.empty()) return;  // stop_ and drained
+      std::function<void()> task = std::move(tasks_.front());
+      tasks_.pop_front();
+      lock.unlock();
+      task();
+      lock.lock();
+    }
+  });
+}
+
+WriteQueue::~WriteQueue() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+}
+
+void WriteQueue::Submit(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    tasks_.push_back(std::move(task));
+  }
+  cv_.notify_one();
+}
+
 IngestService::IngestService(store::EventStore* store) : store_(store) {}
 
 grpc::ServerReadReactor<dbaudit::v1::RecordBatch>* IngestService::Stream(grpc::CallbackServerContext*,
                                                                          dbaudit::v1::IngestAck* ack) {
-  return new StreamReactor(store_, ack);
+  return new StreamReactor(store_, &writes_, ack);
 }
 
 absl::StatusOr<std::unique_ptr<IngestServer>> IngestServer::Start(const std::string& listen,

@@ -5,8 +5,13 @@
 // harmless: the store keeps one copy of every (time, sensor, seq).
 #pragma once
 
+#include <condition_variable>
+#include <deque>
+#include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 
 #include "absl/status/statusor.h"
 #include "collector/store/event_store.h"
@@ -18,7 +23,23 @@ class Server;
 
 namespace dbaudit::collector::ingest {
 
-// Callback (reactor) service; one reactor per stream, one write in progress per stream.
+// Runs store writes on a thread of its own, in submission order, so that gRPC's callback
+// threads never wait for an fsync. The destructor runs what is queued, then joins.
+class WriteQueue {
+ public:
+  WriteQueue();
+  ~WriteQueue();
+  void Submit(std::function<void()> task);
+
+ private:
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::function<void()>> tasks_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
+// Callback (reactor) service; one reactor per stream, one read or write in progress per stream.
 // PRE: `store` outlives the service.
 class IngestService final : public dbaudit::v1::Ingest::CallbackService {
  public:
@@ -28,6 +49,7 @@ class IngestService final : public dbaudit::v1::Ingest::CallbackService {
 
  private:
   store::EventStore* store_;
+  WriteQueue writes_;
 };
 
 // The ingest service on its own gRPC server.
