@@ -130,6 +130,30 @@ TEST_F(GrpcShipSinkTest, RetriesUntilTheCollectorComesUp) {
   EXPECT_EQ(StoredSqlAscending().size(), 20u);
 }
 
+TEST_F(GrpcShipSinkTest, CollectorRestartMidStreamResendsWithoutDuplicates) {
+  StartCollector();
+  const int port = server_->port();
+  ShipOptions o = Options(port);
+  o.batch_records = 10;
+  o.max_batches_per_stream = 1000;  // one long stream: written but not yet acknowledged
+  o.max_stream_age = std::chrono::milliseconds(60000);
+  o.initial_backoff = std::chrono::milliseconds(50);
+  o.max_attempts = 50;
+  GrpcShipSink sink(o);
+  for (int i = 0; i < 50; ++i) sink.Emit(Statement(i));
+  for (int i = 0; i < 200 && StoredSqlAscending().size() < 50; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+  ASSERT_EQ(StoredSqlAscending().size(), 50u);
+  EXPECT_EQ(sink.records_acked(), 0u);
+  server_->Shutdown();  // the open stream dies before its ack
+  server_.reset();
+  StartCollector(port);
+  ASSERT_OK(sink.Finish());  // everything is resent once more and acknowledged
+  EXPECT_EQ(sink.records_acked(), 50u);
+  EXPECT_EQ(StoredSqlAscending().size(), 50u);  // the resend created no duplicates
+}
+
 TEST_F(GrpcShipSinkTest, FinishFailsWhenNothingIsAcknowledged) {
   ShipOptions o = Options(UnusedPort());
   o.max_attempts = 2;
