@@ -219,6 +219,7 @@ void Session::OnAuthentication(Direction dir, int64_t ts_us, const Frame& frame)
         Counters().malformed->Add();
       }
     } else if (frame.tag == kTagTerminate) {
+      if (!login_reported_) Counters().login_abandoned->Add();
       state_ = State::kTerminated;
     } else {
       Counters().unexpected->Add();
