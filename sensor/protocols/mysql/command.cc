@@ -145,7 +145,7 @@ bool ReadStatementId(absl::Span<const uint8_t> payload, uint32_t* id) {
 
 bool ParseExecute(absl::Span<const uint8_t> payload, uint64_t caps, uint16_t num_params,
                   const std::vector<bool>& long_data, std::vector<ParamType>* types,
-                  ExecuteHeader* header, std::vector<BoundParam>* params) {
+                  ExecuteHeader* header, std::vector<BoundParam>* params, size_t* unread) {
   BinaryReader r(payload);
   uint8_t command;
   uint32_t iterations;
@@ -159,12 +159,33 @@ bool ParseExecute(absl::Span<const uint8_t> payload, uint64_t caps, uint16_t num
     if (!r.ReadLenEncInt(&count) || count > 0xffff || count < num_params) return false;
   }
   params->clear();
+  if (unread != nullptr) *unread = r.remaining();
   if (count == 0) return true;
   ParamBlock block{static_cast<size_t>(count), attrs, &long_data, types};
   if (!ReadParamBlock(&r, block, params, nullptr)) return false;
+  if (unread != nullptr) *unread = r.remaining();
   // Query attributes ride after the real parameters; keep only the statement's own.
   if (params->size() > num_params) params->resize(num_params);
   return true;
+}
+
+bool GuessParamCount(absl::Span<const uint8_t> payload, uint64_t caps, uint16_t max_params,
+                     uint16_t* num_params) {
+  // Each parameter takes at least 2 type bytes, which bounds the count by the payload size.
+  const size_t limit = std::min<size_t>(max_params, payload.size() / 2);
+  for (size_t n = 1; n <= limit; ++n) {
+    std::vector<ParamType> types;  // empty: only a packet that binds its types can parse
+    std::vector<BoundParam> params;
+    ExecuteHeader header;
+    size_t unread = 1;
+    if (ParseExecute(payload, caps, static_cast<uint16_t>(n), {}, &types, &header, &params,
+                     &unread) &&
+        unread == 0 && types.size() == n) {
+      *num_params = static_cast<uint16_t>(n);
+      return true;
+    }
+  }
+  return false;
 }
 
 bool ParseSendLongData(absl::Span<const uint8_t> payload, uint32_t* statement_id,

@@ -57,9 +57,17 @@ struct ExecuteHeader {
 //   [int<lenenc> parameter_count (QUERY_ATTRIBUTES with PARAMETER_COUNT_AVAILABLE)] |
 //   parameter block (binary_value.h; names with QUERY_ATTRIBUTES) when there are parameters.
 // `num_params` comes from the prepare response; `types` are the remembered types.
+// `unread` (optional) receives the number of payload bytes left after the parameters.
 bool ParseExecute(absl::Span<const uint8_t> payload, uint64_t caps, uint16_t num_params,
                   const std::vector<bool>& long_data, std::vector<ParamType>* types,
-                  ExecuteHeader* header, std::vector<BoundParam>* params);
+                  ExecuteHeader* header, std::vector<BoundParam>* params,
+                  size_t* unread = nullptr);
+
+// For an execution whose COM_STMT_PREPARE was not captured: the parameter count for which the
+// packet (which must bind its types) parses to exactly its end, trying 0..max_params. False when
+// none does.
+bool GuessParamCount(absl::Span<const uint8_t> payload, uint64_t caps, uint16_t max_params,
+                     uint16_t* num_params);
 
 // COM_STMT_SEND_LONG_DATA: int<1> 0x18 | int<4> statement_id | int<2> param_id | string<EOF> data
 bool ParseSendLongData(absl::Span<const uint8_t> payload, uint32_t* statement_id,

@@ -78,6 +78,7 @@ class Session : public StreamHandler {
     std::vector<bool> long_data;           // parameter got COM_STMT_SEND_LONG_DATA
     std::vector<std::string> long_values;  // its accumulated bytes (cut at max_long_data_bytes)
   };
+  using StatementTable = absl::flat_hash_map<uint32_t, PreparedStatement>;
   // One request awaiting (or not needing) its response.
   struct Request {
     uint8_t command = 0;
@@ -122,6 +123,7 @@ class Session : public StreamHandler {
   bool BuildExecute(const Packet& p, Request* req);
   void OnSendLongData(const Packet& p);
   void OnStatementClosed(uint32_t statement_id);
+  StatementTable::iterator RememberStatement(uint32_t id, std::string sql, uint16_t num_params);
   void ApplyResult(Request& req, const ResultOutcome& outcome);
   void OnChangeUserResult(const Request& req, const ResultOutcome& outcome);
   void EmitStatement(Request& req, const std::string& sql, SqlResponse response,
@@ -156,7 +158,7 @@ class Session : public StreamHandler {
   std::string scan_tail_;  // out of sync: last bytes that may start a request
   std::deque<Request> pending_;
   ResponseTracker tracker_;
-  absl::flat_hash_map<uint32_t, PreparedStatement> statements_;
+  StatementTable statements_;
   bool client_prev_full_ = false;  // last client packet was 0xFFFFFF bytes
 };
 

@@ -161,8 +161,12 @@ bool Session::BuildExecute(const Packet& p, Request* req) {
   req->statement_id = id;
   auto it = statements_.find(id);
   if (it == statements_.end()) {
-    counters_->unknown_statement->Add();  // prepared before the capture started
-    return true;
+    // Prepared before the capture started: the SQL is unknown, but a packet that binds its
+    // types tells the parameter count, and the statement is remembered for later executions.
+    counters_->unknown_statement->Add();
+    uint16_t guessed = 0;
+    if (!GuessParamCount(p.payload, caps_, 256, &guessed)) return true;
+    it = RememberStatement(id, std::string(), guessed);
   }
   PreparedStatement& ps = it->second;
   req->statements[0] = ps.sql;
@@ -201,6 +205,22 @@ void Session::OnSendLongData(const Packet& p) {
   value.append(data.substr(0, room));
 }
 
+Session::StatementTable::iterator Session::RememberStatement(uint32_t id, std::string sql,
+                                                             uint16_t num_params) {
+  if (statements_.size() >= options_.max_prepared_statements && !statements_.contains(id)) {
+    counters_->prepared_evicted->Add();
+    statements_.erase(statements_.begin());
+  }
+  PreparedStatement ps;
+  ps.sql = std::move(sql);
+  ps.num_params = num_params;
+  ps.long_data.assign(num_params, false);
+  ps.long_values.assign(num_params, std::string());
+  auto [it, inserted] = statements_.insert_or_assign(id, std::move(ps));
+  (void)inserted;
+  return it;
+}
+
 void Session::OnStatementClosed(uint32_t statement_id) { statements_.erase(statement_id); }
 
 void Session::ApplyResult(Request& req, const ResultOutcome& outcome) {
@@ -210,16 +230,8 @@ void Session::ApplyResult(Request& req, const ResultOutcome& outcome) {
   if (outcome.schema) info.database = *outcome.schema;
   if (outcome.success && req.command == kComInitDb) info.database = req.argument;
   if (outcome.prepare) {
-    if (statements_.size() >= options_.max_prepared_statements) {
-      counters_->prepared_evicted->Add();
-      statements_.erase(statements_.begin());
-    }
-    PreparedStatement ps;
-    ps.sql = req.statements[0];
-    ps.num_params = outcome.prepare->num_params;
-    ps.long_data.assign(ps.num_params, false);
-    ps.long_values.assign(ps.num_params, std::string());
-    statements_[outcome.prepare->statement_id] = std::move(ps);
+    RememberStatement(outcome.prepare->statement_id, req.statements[0],
+                      outcome.prepare->num_params);
   }
   if (req.command == kComChangeUser) OnChangeUserResult(req, outcome);
   if (outcome.success && req.command == kComResetConnection) statements_.clear();

@@ -225,6 +225,22 @@ TEST_F(MysqlSessionTest, MidStreamPickupReportsStatementsWithUnknownUser) {
   EXPECT_EQ(st[1]->sql_response, SqlResponse::kSuccess);
 }
 
+TEST_F(MysqlSessionTest, MidStreamExecuteOfAnUnseenPrepareStillShowsItsParameters) {
+  Session s(TestConnection(/*mid_stream=*/true), &sink_);
+  Feed(s, {{kC, std::string(testdata::kQueryCount)},
+           {kS, std::string(testdata::kCountResultSet)},
+           {kC, std::string(testdata::kExecuteAllTypes)},
+           {kS, OkPacket(1, 1)}});
+  const auto st = sink_.Of(RecordKind::kStatement);
+  ASSERT_EQ(st.size(), 2u);
+  EXPECT_EQ(st[1]->command, "execute");
+  EXPECT_EQ(st[1]->sql_statement, "");  // prepared before the capture
+  ASSERT_EQ(st[1]->params.size(), 16u);  // count found from the packet itself
+  EXPECT_EQ(st[1]->params[0].value, "-5");
+  EXPECT_EQ(st[1]->params[12].value, "O'Reilly");
+  EXPECT_EQ(st[1]->affected_rows, 1u);
+}
+
 TEST_F(MysqlSessionTest, NonMysqlTrafficYieldsNoRecords) {
   {
     Session s(TestConnection(), &sink_);
