@@ -149,7 +149,8 @@ void Analyzer::Impl::BuildViews(const LexOptions& options, std::string_view sql,
   if (fast.multi_statement) pieces = SplitStatements(options, sql);
   classes->resize(std::max<size_t>(1, pieces.size()));
   if (pieces.size() <= 1) {
-    views->push_back({TokenSpan(sql, fast.tokens.data(), fast.tokens.size(), options.dialect),
+    views->push_back({TokenSpan(sql, fast.tokens.data(),
+                                std::min(fast.tokens.size(), kMaxAnalyzedTokens), options.dialect),
                       &(*classes)[0]});
     return;
   }
@@ -157,7 +158,8 @@ void Analyzer::Impl::BuildViews(const LexOptions& options, std::string_view sql,
   for (size_t k = 0; k < pieces.size(); ++k) {
     Tokenize(pieces[k], options, &(*storage)[k]);
     RemoveComments(&(*storage)[k]);
-    views->push_back({TokenSpan(pieces[k], (*storage)[k].data(), (*storage)[k].size(),
+    views->push_back({TokenSpan(pieces[k], (*storage)[k].data(),
+                                std::min((*storage)[k].size(), kMaxAnalyzedTokens),
                                 options.dialect),
                       &(*classes)[k]});
   }
@@ -190,6 +192,8 @@ void Analyzer::Impl::AnalyzeCold(const LexOptions& options, std::string_view sql
   std::vector<Classification> classes;
   std::vector<StatementView> views;
   BuildViews(options, sql, &storage, &classes, &views);
+  std::vector<std::vector<uint32_t>> parens(views.size());
+  for (size_t k = 0; k < views.size(); ++k) views[k].tokens.MatchParens(&parens[k]);
   for (size_t k = 0; k < views.size(); ++k) Classify(views[k].tokens, &classes[k]);
   a->query_type = classes[0].query_type;
   MergeObjects(classes, &a->objects);

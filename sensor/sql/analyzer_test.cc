@@ -265,6 +265,22 @@ TEST(AnalyzerLimitsTest, HugeStatementIsAnalysedOnAPrefix) {
   EXPECT_EQ(a.injection_score, 0);  // the cut-off quote is not an injection sign
 }
 
+// Runs that once cost quadratic time or unbounded recursion (a run of '(' recursed once per
+// parenthesis). Not timed: finishing at all under the sanitizer preset is the check.
+TEST(AnalyzerLimitsTest, HostileRunsStayBounded) {
+  for (const char* piece : {"(", "CAST(", "ASCII(", "SELECT a, ", "((SELECT ", "VALUES (",
+                            "IN (", "UNION SELECT 1 ", "x.* ", "FROM t JOIN u ON "}) {
+    std::string sql = "SELECT ";
+    while (sql.size() < (256u << 10)) sql += piece;
+    for (Dialect d : {kMy, kPg}) {
+      Analyzer analyzer(0);
+      const Analysis a = analyzer.Analyze(d, sql);
+      EXPECT_EQ(a.query_type, "SELECT") << piece;
+      EXPECT_FALSE(a.fingerprint.empty());
+    }
+  }
+}
+
 TEST(AnalyzerLimitsTest, DeepNestingIsBounded) {
   std::string sql = "SELECT * FROM t WHERE a IN ";
   for (int i = 0; i < 5000; ++i) sql += "(SELECT a FROM t WHERE a IN ";

@@ -194,6 +194,8 @@ bool IsSpacedKeyword(std::string_view w) {
 class FingerprintWriter {
  public:
   FingerprintWriter(const TokenSpan& s, std::string* out) : s_(s), out_(out) {}
+  FingerprintWriter(const FingerprintWriter&) = delete;
+  FingerprintWriter& operator=(const FingerprintWriter&) = delete;
 
   void Run() {
     size_t i = 0;
@@ -230,6 +232,7 @@ class FingerprintWriter {
       return i + 4;
     }
     if (k == TokenKind::kWord && s_.Is(i, "values") && s_.Kind(i + 1) == TokenKind::kLParen) {
+      if (parens_.empty()) s_.MatchParens(&parens_);  // once: hostile "VALUES (" runs stay linear
       values_row_end_ = s_.SkipParens(i + 1);
     }
     EmitToken(i);
@@ -269,9 +272,10 @@ class FingerprintWriter {
     prev_double_colon_ = piece == "::";
   }
 
-  const TokenSpan& s_;
+  TokenSpan s_;  // a copy: it may get a parenthesis table
   std::string* out_;
   std::string scratch_;
+  std::vector<uint32_t> parens_;
   TokenKind prev_ = TokenKind::kEnd;
   bool prev_keyword_ = false;
   bool prev_double_colon_ = false;
@@ -328,7 +332,10 @@ void RunFastPass(std::string_view sql, const LexOptions& options, FastPass* out)
   }
   comments.OnEnd();
   out->spelling_hash = spelling;
-  if (out->features & kFeatTruncated) out->features &= ~(kFeatUnterminatedQuote | kFeatUnterminatedComment);
+  if (out->tokens.size() > kMaxAnalyzedTokens) out->features |= kFeatTruncated;
+  if (out->features & kFeatTruncated) {
+    out->features &= ~(kFeatUnterminatedQuote | kFeatUnterminatedComment);
+  }
   const TokenSpan span(sql, out->tokens.data(), out->tokens.size(), options.dialect);
   FingerprintWriter(span, &out->fingerprint).Run();
 }

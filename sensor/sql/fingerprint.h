@@ -36,8 +36,11 @@ inline constexpr uint32_t kFeatVersionKeyword = 1u << 5;       // /*!50000UNION*
 inline constexpr uint32_t kFeatHexPrintable = 1u << 6;         // 0x61646d696e = 'admin'
 inline constexpr uint32_t kFeatTruncated = 1u << 7;            // text longer than the analysis cap
 
-// Statements longer than this are analysed on their first kMaxAnalyzedBytes bytes.
+// Statements longer than this are analysed on their first kMaxAnalyzedBytes bytes, and the
+// classifier and injection heuristics look at no more than kMaxAnalyzedTokens tokens (the
+// fingerprint covers all of them): bounded work per statement whatever the input.
 inline constexpr size_t kMaxAnalyzedBytes = 1 << 20;
+inline constexpr size_t kMaxAnalyzedTokens = 1 << 16;
 
 struct FastPass {
   std::vector<Token> tokens;  // comments and version-comment markers removed

@@ -21,6 +21,10 @@ constexpr std::string_view kSignalNames[kNumSignals] = {
 
 using Weights = std::array<int, kNumSignals>;
 
+// How far into a call's arguments the error/blind checks look for a subquery or server fact:
+// payloads put them within a few tokens; nested calls must not multiply the work.
+constexpr size_t kArgumentWindow = 24;
+
 void Raise(Weights* w, Signal s, int weight) { (*w)[s] = std::max((*w)[s], weight); }
 
 bool IsAnyWord(const TokenSpan& s, size_t i, std::initializer_list<std::string_view> words) {
@@ -199,7 +203,7 @@ void ErrorSignals(const TokenSpan& s, size_t i, CallScan* scan, Weights* w) {
   if (IsCall(s, i, {"geometrycollection", "multipoint", "polygon", "multipolygon", "linestring",
                     "multilinestring", "cast", "convert", "json_keys"})) {
     // Look a bounded distance in: nested casts must not make this quadratic.
-    const size_t close = std::min(s.SkipParens(i + 1), i + 64);
+    const size_t close = std::min(s.SkipParens(i + 1), i + kArgumentWindow);
     for (size_t k = i + 2; k < close; ++k) {
       const bool info_call = IsInfoItem(s, k) && (s.Kind(k + 1) == TokenKind::kLParen ||
                                                   s.Kind(k) == TokenKind::kVariable);
@@ -221,7 +225,7 @@ bool IsCharProbeCall(const TokenSpan& s, size_t i) {
 
 void BlindSignals(const TokenSpan& s, size_t i, Weights* w) {
   if (IsCharProbeCall(s, i)) {  // over a subquery or a server fact: MID(version(),1,1) = '5'
-    const size_t close = std::min(s.SkipParens(i + 1), i + 64);
+    const size_t close = std::min(s.SkipParens(i + 1), i + kArgumentWindow);
     for (size_t k = i + 2; k < close; ++k) {
       const bool info_call = IsInfoItem(s, k) && (s.Kind(k + 1) == TokenKind::kLParen ||
                                                   s.Kind(k) == TokenKind::kVariable);

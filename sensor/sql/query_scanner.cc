@@ -47,9 +47,11 @@ std::string Upper(std::string_view w) {
   return out;
 }
 
+// SELECT, WITH or VALUES, possibly behind opening parentheses ("((SELECT ..."). Looks through at
+// most kMaxDepth parentheses: a run of '(' must cost neither time nor stack.
 bool Scanner::IsQueryStart(size_t i) const {
-  return s_.Is(i, "select") || s_.Is(i, "with") || s_.Is(i, "values") ||
-         (s_.Kind(i) == TokenKind::kLParen && IsQueryStart(i + 1));
+  for (int n = 0; n <= kMaxDepth && s_.Kind(i) == TokenKind::kLParen; ++n) ++i;
+  return s_.Is(i, "select") || s_.Is(i, "with") || s_.Is(i, "values");
 }
 
 size_t Scanner::FindWord(size_t b, size_t e, std::string_view word) const {
@@ -243,6 +245,7 @@ void Scanner::OnQueryWord(size_t i, size_t e, QueryLevel* level) {
     if (!level->lists.empty() && level->lists.back().end == e) level->lists.back().end = i;
   };
   if (EqualsKeyword(w, "select")) {
+    close_list();  // "SELECT a, SELECT b, ...": lists never overlap, so the work stays linear
     level->lists.push_back(SelectList{i + 1, e, out_->objects.size()});
   } else if (EqualsKeyword(w, "from") || EqualsKeyword(w, "join") ||
              EqualsKeyword(w, "straight_join")) {

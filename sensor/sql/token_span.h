@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "sensor/sql/lexer.h"
 
@@ -39,14 +40,31 @@ class TokenSpan {
     return k == TokenKind::kWord || k == TokenKind::kQuotedIdent;
   }
 
-  // Index just past the ')' matching the '(' at `open`, or size() when unbalanced.
+  // Index just past the ')' matching the '(' at `open`, or size() when unbalanced. O(1) once
+  // MatchParens() ran, else a scan.
   size_t SkipParens(size_t open) const {
+    if (match_ != nullptr && open < size_) return match_[open];
     int depth = 0;
     for (size_t i = open; i < size_; ++i) {
       if (tokens_[i].kind == TokenKind::kLParen) ++depth;
       if (tokens_[i].kind == TokenKind::kRParen && --depth == 0) return i + 1;
     }
     return size_;
+  }
+
+  // Precomputes every '(' -> index after its ')' so hostile nesting costs linear time.
+  // PRE: `storage` outlives this span and its copies.
+  void MatchParens(std::vector<uint32_t>* storage) {
+    storage->assign(size_, static_cast<uint32_t>(size_));
+    std::vector<uint32_t> open;
+    for (size_t i = 0; i < size_; ++i) {
+      if (tokens_[i].kind == TokenKind::kLParen) open.push_back(static_cast<uint32_t>(i));
+      if (tokens_[i].kind == TokenKind::kRParen && !open.empty()) {
+        (*storage)[open.back()] = static_cast<uint32_t>(i + 1);
+        open.pop_back();
+      }
+    }
+    match_ = storage->data();
   }
 
   // Identifier value: quotes removed (doubled quotes undone); PostgreSQL folds unquoted names to
@@ -76,6 +94,7 @@ class TokenSpan {
   const Token* tokens_;
   size_t size_;
   Dialect dialect_;
+  const uint32_t* match_ = nullptr;
 };
 
 // Content of a string literal token without prefix and quotes (escapes left as written).
