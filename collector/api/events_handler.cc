@@ -62,7 +62,9 @@ absl::Status ApplyParam(const std::string& name, const std::string& value, Event
   } else if (name == "start_date" || name == "end_date") {
     std::optional<int64_t> ts = ParseIso8601Us(value);
     if (!ts) return Bad(name + " must be an ISO 8601 date or date-time such as 2025-01-31T23:59:59Z, got '" + value + "'");
-    (name == "start_date" ? r->filter.start_us : r->filter.end_us) = *ts;
+    // A bare date as end_date means the whole day: "end_date=2025-01-31" includes 23:59:59.
+    const bool whole_day = name == "end_date" && value.size() == 10;
+    (name == "start_date" ? r->filter.start_us : r->filter.end_us) = whole_day ? *ts + 86'400'000'000LL - 1 : *ts;
   } else if (name == "limit") {
     absl::StatusOr<size_t> n = ParseCount(name, value, 1, kMaxEventLimit);
     if (!n.ok()) return n.status();

@@ -2,7 +2,8 @@
 // request in, response out; the store does the I/O.
 //
 // List parameters: type (exact, "category.*" or "*"), severity (info|warning|critical),
-// database_id, user, source_ip, start_date / end_date (ISO 8601, inclusive), limit (1-1000,
+// database_id, user, source_ip, start_date / end_date (ISO 8601, inclusive; a bare date as
+// end_date includes that whole day), limit (1-1000,
 // default 50), page (>= 1, default 1). An unknown, repeated, empty or malformed parameter is a
 // 400 {"error":{"code":"invalid_parameter","message":...}}.
 #pragma once

@@ -64,6 +64,9 @@ TEST_F(EventsHandlerTest, FiltersAndPaging) {
   ASSERT_EQ(window["events"].Size(), 2u);
   EXPECT_STREQ(window["events"][0]["details"]["query"].GetString(), "insert into t values ('x')");
   EXPECT_STREQ(window["events"][0]["details"]["sql_response"].GetString(), "FAILED");
+  EXPECT_EQ(List({{"end_date", "2023-11-14"}})["pagination"]["total"].GetUint64(), 6u);  // the whole day
+  EXPECT_EQ(List({{"end_date", "2023-11-13"}})["pagination"]["total"].GetUint64(), 0u);
+  EXPECT_EQ(List({{"end_date", "2023-11-14T00:00:00Z"}})["pagination"]["total"].GetUint64(), 0u);
   auto page2 = List({{"limit", "4"}, {"page", "2"}});
   EXPECT_EQ(page2["events"].Size(), 2u);
   EXPECT_EQ(page2["pagination"]["total"].GetUint64(), 6u);
