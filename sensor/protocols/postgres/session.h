@@ -132,6 +132,7 @@ class Session : public StreamHandler {
   // Query phase (session_query.cc).
   void OnClientRequest(int64_t ts_us, const Frame& frame);
   void OnServerResponse(int64_t ts_us, const Frame& frame);
+  bool OnAsyncMessage(const Frame& frame);  // ParameterStatus, notices...: true when handled
   void PushQuery(int64_t ts_us, const Frame& frame);
   void PushParse(int64_t ts_us, const Frame& frame);
   void PushBind(int64_t ts_us, const Frame& frame);

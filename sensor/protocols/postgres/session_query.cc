@@ -192,8 +192,8 @@ void Session::Push(PendingOp op) {
   pending_.push_back(std::move(op));
 }
 
-void Session::OnServerResponse(int64_t ts_us, const Frame& frame) {
-  switch (frame.tag) {  // asynchronous messages: legal at any time, answer nothing
+bool Session::OnAsyncMessage(const Frame& frame) {
+  switch (frame.tag) {  // legal at any time, answer nothing
     case kTagParameterStatus: {
       std::string name;
       std::string value;
@@ -201,16 +201,20 @@ void Session::OnServerResponse(int64_t ts_us, const Frame& frame) {
           !value.empty()) {
         recorder_.info().client_name = value;
       }
-      return;
+      return true;
     }
     case kTagBackendKeyData:
       if (!ParseBackendKeyData(frame.body, &backend_pid_)) Counters().malformed->Add();
-      return;
+      return true;
     case kTagNoticeResponse:
     case kTagNotificationResponse:
-    case kTagNegotiateProtocolVersion: return;
-    default: break;
+    case kTagNegotiateProtocolVersion: return true;
+    default: return false;
   }
+}
+
+void Session::OnServerResponse(int64_t ts_us, const Frame& frame) {
+  if (OnAsyncMessage(frame)) return;
   if (pending_.empty()) {
     // An answer to a request we never saw (lost, or before a mid-stream pickup), or a FATAL
     // error the server sends before closing.
