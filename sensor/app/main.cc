@@ -56,7 +56,7 @@ void PrintSummary(const Pipeline& pipeline, bool all_metrics) {
                static_cast<unsigned long long>(c.kernel_received),
                static_cast<unsigned long long>(c.kernel_dropped),
                static_cast<unsigned long long>(c.interface_dropped),
-               c.truncated ? "; capture file truncated" : "");
+               c.truncated ? "; capture file truncated (records up to the cut were kept)" : "");
   if (all_metrics) {
     std::fputs(MetricsRegistry::Default().PrometheusText().c_str(), stderr);
   } else {

@@ -2,8 +2,7 @@
 
 #include <mutex>
 
-#include "absl/strings/str_cat.h"
-#include "absl/strings/str_join.h"
+#include "common/time_util.h"
 #include "sensor/sql/analyzer.h"
 
 namespace dbaudit::sensor {
@@ -49,16 +48,6 @@ class CollectingSink : public RecordSink {
 
 }  // namespace
 
-std::string DefaultBpfFilter(const PipelineOptions& options) {
-  std::vector<std::string> ports;
-  for (uint16_t p : options.mysql_ports) ports.push_back(absl::StrCat("tcp port ", p));
-  for (uint16_t p : options.pg_ports) ports.push_back(absl::StrCat("tcp port ", p));
-  if (ports.empty()) return "tcp";
-  // VLAN-tagged frames need their own clause: a plain filter only looks at untagged frames.
-  const std::string any = absl::StrJoin(ports, " or ");
-  return absl::StrCat("(", any, ") or (vlan and (", any, "))");
-}
-
 Pipeline::Pipeline(PipelineOptions options) : options_(std::move(options)) {}
 Pipeline::~Pipeline() = default;
 
@@ -69,8 +58,12 @@ absl::Status Pipeline::Open() {
     // also sees databases on unconfigured ports.
     source = capture::PacketSource::OpenOffline(options_.read_path, options_.bpf_filter);
   } else {
+    // With no --filter, the capture builds a port filter that fits the interface's link type
+    // (VLAN/QinQ clauses on Ethernet; none on Linux cooked captures, which cannot express them).
     capture::LiveOptions live = options_.live;
-    live.filter = options_.bpf_filter.empty() ? DefaultBpfFilter(options_) : options_.bpf_filter;
+    live.filter = options_.bpf_filter;
+    live.filter_ports = options_.mysql_ports;
+    live.filter_ports.insert(live.filter_ports.end(), options_.pg_ports.begin(), options_.pg_ports.end());
     source = capture::PacketSource::OpenLive(live);
   }
   if (!source.ok()) return source.status();
@@ -85,6 +78,8 @@ absl::Status Pipeline::Run(RecordSink* sink) {
   engine.workers = options_.workers;
   engine.server_ports = options_.mysql_ports;
   engine.server_ports.insert(engine.server_ports.end(), options_.pg_ports.begin(), options_.pg_ports.end());
+  // A file can wait for the workers; a live capture must never block (full queues drop and count).
+  engine.block_when_full = !options_.read_path.empty();
   flow::PacketEngine packets(engine, source_->linktype(), [&](int) -> std::unique_ptr<StreamHandlerFactory> {
     return std::make_unique<WorkerFactory>(options_, sink);
   });
@@ -95,7 +90,8 @@ absl::Status Pipeline::Run(RecordSink* sink) {
     if (s == capture::NextStatus::kPacket) {
       packets.OnPacket(packet);
     } else if (s == capture::NextStatus::kTimeout) {
-      continue;
+      // A quiet link: let idle timeouts fire and workers drain what they hold.
+      packets.OnIdle(NowUs());
     } else {
       if (s == capture::NextStatus::kError) status = absl::DataLossError(source_->error());
       break;

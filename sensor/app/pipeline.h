@@ -21,7 +21,7 @@ namespace dbaudit::sensor {
 struct PipelineOptions {
   std::string read_path;          // offline capture (pcap or pcapng); empty for live
   capture::LiveOptions live;      // used when read_path is empty; live.interface must be set
-  std::string bpf_filter;         // empty: built from the database ports
+  std::string bpf_filter;         // empty: live captures filter on the database ports, files are read whole
   std::vector<uint16_t> mysql_ports{3306};
   std::vector<uint16_t> pg_ports{5432};
   bool detect_by_content = true;  // also parse database traffic found on other ports
@@ -34,10 +34,6 @@ struct PipelineOptions {
 struct PipelineStats {
   capture::CaptureStats capture;
 };
-
-// The BPF filter used when none is given: TCP to or from any configured database port, plus
-// (with content detection) nothing else, so a busy SPAN port does not flood the sensor.
-std::string DefaultBpfFilter(const PipelineOptions& options);
 
 class Pipeline {
  public:
