@@ -32,7 +32,10 @@ Session::Session(const ConnectionInfo& conn, RecordSink* sink, const SessionOpti
       counters_(&SessionCounters::Get()),
       start_ts_us_(conn.start_ts_us),
       state_(conn.mid_stream ? State::kOutOfSync : State::kAwaitGreeting),
-      client_stream_({options.max_buffer_bytes, options.max_sql_bytes + 64}),
+      // Requests are framed whole up to the SQL limit (never below 64 KiB, so a handshake with
+      // many attributes fits); the text is cut at max_sql_bytes when the record is built.
+      client_stream_({options.max_buffer_bytes,
+                      std::max<size_t>(options.max_sql_bytes + 64, 64 << 10)}),
       server_stream_({options.max_buffer_bytes, options.max_server_packet_bytes}) {
   counters_->sessions->Add();
   if (conn.mid_stream) {
@@ -95,7 +98,6 @@ void Session::OnServerData(int64_t /*ts_us*/, absl::Span<const uint8_t> data) {
 }
 
 void Session::OnClientPacket(const Packet& p) {
-  if (p.truncated) counters_->truncated->Add();
   switch (state_) {
     case State::kAwaitHandshakeResponse: HandleHandshakeResponse(p); break;
     case State::kCommand: HandleCommandClient(p); break;

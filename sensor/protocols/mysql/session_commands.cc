@@ -63,7 +63,8 @@ bool Session::BuildRequest(const Packet& p, Request* req) {
     case kComStmtClose:
     case kComStmtBulkExecute: BuildStatementCommand(p, req); return true;
     case kComStmtPrepare:
-      req->statements[0] = std::string(AsText(p.payload.subspan(1)));
+      req->statements[0] =
+          std::string(AsText(p.payload.subspan(1)).substr(0, options_.max_sql_bytes));
       return true;
     case kComInitDb:
     case kComCreateDb:
@@ -139,7 +140,10 @@ bool Session::BuildQuery(const Packet& p, Request* req) {
     counters_->parse_errors->Add();
     sql = AsText(p.payload.subspan(1));
   }
-  if (p.truncated) counters_->truncated->Add();
+  if (p.truncated || sql.size() > options_.max_sql_bytes) {
+    counters_->truncated->Add();
+    sql = sql.substr(0, options_.max_sql_bytes);
+  }
   if ((caps_ & kClientMultiStatements) && sql.find(';') != std::string_view::npos) {
     const std::vector<std::string_view> parts = sql::SplitStatements(sql::Dialect::kMysql, sql);
     if (parts.size() > 1) {

@@ -241,6 +241,28 @@ TEST_F(MysqlSessionTest, MidStreamExecuteOfAnUnseenPrepareStillShowsItsParameter
   EXPECT_EQ(st[1]->affected_rows, 1u);
 }
 
+TEST_F(MysqlSessionTest, LargeRowsAreCountedWithoutBufferingAndLongSqlIsCut) {
+  SessionOptions options;
+  options.max_server_packet_bytes = 1024;
+  options.max_sql_bytes = 100;
+  Session s(TestConnection(), &sink_, options);
+  Feed(s, Login());
+  const std::string sql = "SELECT blob_col FROM t WHERE " + std::string(200, 'x');
+  // Column count 1, a column definition, EOF, a 5000-byte row, a 3-byte row, EOF.
+  const std::string big_row = MakePacket(4, "\xfc\x85\x13" + std::string(4997 - 2, 'b'));
+  const std::string answer = MakePacket(1, "\x01") + MakePacket(2, std::string(20, 'd')) +
+                             MakePacket(3, std::string("\xfe\x00\x00\x02\x00", 5)) +
+                             big_row + MakePacket(5, "\x02ok") +
+                             MakePacket(6, std::string("\xfe\x00\x00\x02\x00", 5));
+  Feed(s, {{kC, QueryPacket(sql)}, {kS, answer}}, 700);
+  const auto st = sink_.Of(RecordKind::kStatement);
+  ASSERT_EQ(st.size(), 1u);
+  EXPECT_EQ(st[0]->sql_statement, sql.substr(0, 100));
+  EXPECT_EQ(st[0]->returned_rows, 2u);
+  EXPECT_EQ(st[0]->response_bytes, answer.size());
+  EXPECT_EQ(st[0]->sql_response, SqlResponse::kSuccess);
+}
+
 TEST_F(MysqlSessionTest, NonMysqlTrafficYieldsNoRecords) {
   {
     Session s(TestConnection(), &sink_);
