@@ -202,16 +202,12 @@ ResponseTracker::Step ResponseTracker::OnPreparePacket(const Packet& p, ResultOu
   return Step::kResult;
 }
 
-bool ResponseTracker::IsEndOfDefs(const Packet& p) const {
-  return p.payload[0] == kEofMarker && p.length < kMaxPacketPayload;
-}
+bool ResponseTracker::IsEndOfDefs(const Packet& p) const { return IsOkTerminator(p); }
 
 // A text row never starts with 0xFE unless its first cell is 2^24 bytes or longer (the packet is
 // then a full 0xFFFFFF one); a binary row starts with 0x00. So a shorter 0xFE packet ends rows,
 // whether it is a classic EOF or the OK that replaces it under DEPRECATE_EOF.
-bool ResponseTracker::IsEndOfRows(const Packet& p) const {
-  return p.payload[0] == kEofMarker && p.length < kMaxPacketPayload;
-}
+bool ResponseTracker::IsEndOfRows(const Packet& p) const { return IsOkTerminator(p); }
 
 ResponseTracker::Step ResponseTracker::FinishRows(const Packet& p, ResultOutcome* outcome) {
   uint16_t status = 0;
