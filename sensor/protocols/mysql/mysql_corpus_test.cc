@@ -236,5 +236,25 @@ INSTANTIATE_TEST_SUITE_P(
       return name;
     });
 
+// Other protocols on a port configured as MySQL: no MySQL record of any kind.
+TEST(MysqlCorpusNegativeTest, NonMysqlTrafficOnAMysqlPortYieldsNothing) {
+  for (const char* trace : {"postgresql/http-on-port-5432.pcap",
+                            "postgresql/psql-select-now.pcap",
+                            "postgresql/bad-startup-message-1.pcap"}) {
+    const std::string path = kZeek + "/traces/" + trace;
+    if (!Exists(path)) GTEST_SKIP() << "third-party corpus not found at " << path;
+    PipelineOptions options;
+    options.analyze_sql = false;
+    options.mysql_ports = {5432, 80, 8080};
+    options.pg_ports = {};
+    options.detect_by_content = false;
+    auto records = ReadCaptureRecords(path, options);
+    ASSERT_TRUE(records.ok()) << records.status();
+    for (const Record& r : *records) {
+      EXPECT_NE(r.session.protocol, Protocol::kMysql) << trace << " " << RecordKindName(r.kind);
+    }
+  }
+}
+
 }  // namespace
 }  // namespace dbaudit::sensor::mysql
