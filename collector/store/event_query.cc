@@ -144,27 +144,27 @@ absl::StatusOr<StoredEvent> EventStore::LoadEvent(std::string_view event_key, st
   return event;
 }
 
-absl::StatusOr<EventPage> EventStore::ListEvents(const EventFilter& f, const PageRequest& page) {
-  if (page.page < 1 || page.per_page < 1) return absl::InvalidArgumentError("page and per_page start at 1");
+// Most selective index first, without statistics yet: an address or a user beats a type; no
+// filter scans the events column family itself.
+EventStore::Scan EventStore::PlanEventScan(const EventFilter& f) {
   const auto [lo, hi] = TimeBounds(f.start_us, f.end_us);
   auto index = [&, lo = lo, hi = hi](IndexField field, std::string_view v) {
     return Scan{ColumnFamily::kIdxEvents, EncodeIndexPrefix(field, v, lo), EncodeIndexPrefix(field, v, hi), true};
   };
-  Scan scan{ColumnFamily::kEvents, EncodePrimaryKey({lo, 0, 0}), EncodePrimaryKey({hi, 0, 0}), false};
-  // Most selective first, without statistics yet: an address or a user beats a type.
-  if (!f.source_ip.empty()) {
-    scan = index(IndexField::kSourceIp, f.source_ip);
-  } else if (!f.user.empty()) {
-    scan = index(IndexField::kUser, f.user);
-  } else if (!f.database_id.empty()) {
-    scan = index(IndexField::kDatabaseId, f.database_id);
-  } else if (f.type.size() > 2 && f.type.substr(f.type.size() - 2) == ".*") {
-    scan = index(IndexField::kEventCategory, std::string_view(f.type).substr(0, f.type.size() - 2));
-  } else if (!f.type.empty() && f.type != "*") {
-    scan = index(IndexField::kEventType, f.type);
-  } else if (!f.severity.empty()) {
-    scan = index(IndexField::kSeverity, f.severity);
+  if (!f.source_ip.empty()) return index(IndexField::kSourceIp, f.source_ip);
+  if (!f.user.empty()) return index(IndexField::kUser, f.user);
+  if (!f.database_id.empty()) return index(IndexField::kDatabaseId, f.database_id);
+  if (f.type.size() > 2 && f.type.substr(f.type.size() - 2) == ".*") {
+    return index(IndexField::kEventCategory, std::string_view(f.type).substr(0, f.type.size() - 2));
   }
+  if (!f.type.empty() && f.type != "*") return index(IndexField::kEventType, f.type);
+  if (!f.severity.empty()) return index(IndexField::kSeverity, f.severity);
+  return Scan{ColumnFamily::kEvents, EncodePrimaryKey({lo, 0, 0}), EncodePrimaryKey({hi, 0, 0}), false};
+}
+
+absl::StatusOr<EventPage> EventStore::ListEvents(const EventFilter& f, const PageRequest& page) {
+  if (page.page < 1 || page.per_page < 1) return absl::InvalidArgumentError("page and per_page start at 1");
+  const Scan scan = PlanEventScan(f);
   auto match = [&](std::string_view target, std::string_view value) -> absl::StatusOr<bool> {
     std::string loaded;
     if (scan.is_index) {

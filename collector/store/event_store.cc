@@ -217,18 +217,23 @@ absl::StatusOr<WriteResult> EventStore::Write(const dbaudit::v1::RecordBatch& ba
     }
     ++result.written;
   }
-  ASSIGN_OR_RETURN(const uint64_t previous, HighestSeq(batch.sensor_id()));
-  if (result.highest_seq > previous) {
-    std::string value;
-    AppendBigEndian64(&value, result.highest_seq);
-    RETURN_IF_ERROR(ToStatus(wb.Put(Cf(ColumnFamily::kMeta), SeqKey(sensor_num), value), "batch"));
-  }
+  RETURN_IF_ERROR(AddHighestSeq(batch.sensor_id(), sensor_num, result.highest_seq, &wb));
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync_writes;
   RETURN_IF_ERROR(ToStatus(db_->Write(wo, &wb), "write batch"));
   state_->written->Add(result.written);
   state_->duplicates->Add(result.duplicates);
   return result;
+}
+
+// PRE: write_mu held (read-modify-write of the sensor's highest seq).
+absl::Status EventStore::AddHighestSeq(std::string_view sensor_id, uint32_t sensor_num, uint64_t seq,
+                                       rocksdb::WriteBatch* wb) {
+  ASSIGN_OR_RETURN(const uint64_t previous, HighestSeq(sensor_id));
+  if (seq <= previous) return absl::OkStatus();
+  std::string value;
+  AppendBigEndian64(&value, seq);
+  return ToStatus(wb->Put(Cf(ColumnFamily::kMeta), SeqKey(sensor_num), value), "batch");
 }
 
 absl::StatusOr<uint64_t> EventStore::HighestSeq(std::string_view sensor_id) {

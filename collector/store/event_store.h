@@ -25,6 +25,7 @@
 namespace rocksdb {
 class DB;
 class ColumnFamilyHandle;
+class WriteBatch;
 }  // namespace rocksdb
 
 namespace dbaudit::collector::store {
@@ -142,11 +143,13 @@ class EventStore {
   rocksdb::ColumnFamilyHandle* Cf(ColumnFamily cf) const { return handles_[static_cast<size_t>(cf)]; }
   absl::StatusOr<uint32_t> SensorNum(std::string_view sensor_id, bool create);
   absl::StatusOr<bool> Exists(ColumnFamily cf, std::string_view key);
+  absl::Status AddHighestSeq(std::string_view sensor_id, uint32_t sensor_num, uint64_t seq, rocksdb::WriteBatch* wb);
   // Visits the target keys of `scan` in order; `match` decides whether one counts.
   absl::Status RunScan(const Scan& scan, const PageRequest& page,
                        const std::function<absl::StatusOr<bool>(std::string_view target,
                                                                 std::string_view value)>& match,
                        std::vector<std::string>* page_keys, uint64_t* total, bool* exact);
+  static Scan PlanEventScan(const EventFilter& filter);
   absl::StatusOr<StoredEvent> LoadEvent(std::string_view event_key, std::string_view value);
   absl::StatusOr<dbaudit::v1::Record> LoadRecord(std::string_view primary_key);
 
