@@ -182,6 +182,19 @@ bool DecodeCommandComplete(absl::Span<const uint8_t> body, CommandTag* out) {
   return true;
 }
 
+bool DecodeParameterDescription(absl::Span<const uint8_t> body, std::vector<uint32_t>* types) {
+  BinaryReader r(body);
+  uint16_t n = 0;
+  if (!r.ReadBE16(&n)) return false;
+  types->reserve(n);
+  for (uint16_t i = 0; i < n; ++i) {
+    uint32_t oid = 0;
+    if (!r.ReadBE32(&oid)) return false;
+    types->push_back(oid);
+  }
+  return true;
+}
+
 std::string TypeName(uint32_t oid) {
   if (oid == 0) return "unspecified";
   for (const auto& t : kTypeNames) {

@@ -65,6 +65,9 @@ struct CommandTag {
 };
 bool DecodeCommandComplete(absl::Span<const uint8_t> body, CommandTag* out);
 
+// ParameterDescription: Int16 n, Int32[n] parameter type OIDs.
+bool DecodeParameterDescription(absl::Span<const uint8_t> body, std::vector<uint32_t>* types);
+
 // "int4", "text", ... for the common built-in types, "oid:<n>" for others, "unspecified" for 0.
 std::string TypeName(uint32_t oid);
 

@@ -77,7 +77,8 @@ class Session : public StreamHandler {
   struct PendingOp {
     OpKind kind = OpKind::kQuery;
     int64_t ts_us = 0;
-    std::string sql;  // Parse/Bind/Execute; for a Query the whole text
+    std::string sql;  // Parse/Bind/Execute; for a Query the whole text; Describe: statement name
+    bool described_statement = false;  // Describe 'S' (else a portal)
     std::vector<BoundParam> params;
     std::vector<std::string> statements;  // Query: the split statements
     size_t next_statement = 0;
@@ -143,6 +144,7 @@ class Session : public StreamHandler {
   void OnError(int64_t ts_us, const Frame& frame);
   void OnReadyForQuery();
   void PopExpected(OpKind kind);
+  void OnParameterDescription(const Frame& frame);
   void EmitStatement(PendingOp& op, int64_t ts_us, SqlResponse outcome, const CommandTag* tag,
                      const ErrorFields* error = nullptr);
   void EmitFailure(PendingOp& op, int64_t ts_us, const Frame& error);

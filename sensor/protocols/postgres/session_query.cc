@@ -58,7 +58,17 @@ void Session::OnClientRequest(int64_t ts_us, const Frame& frame) {
     case kTagBind: return PushBind(ts_us, frame);
     case kTagExecute: return PushExecute(ts_us, frame);
     case kTagFunctionCall: return PushFunctionCall(ts_us, frame);
-    case kTagDescribe: return Push(NewOp(OpKind::kDescribe, ts_us));
+    case kTagDescribe: {
+      PendingOp op = NewOp(OpKind::kDescribe, ts_us);
+      uint8_t kind = 0;
+      std::string_view name;
+      // Describe of a statement: its ParameterDescription gives the types the server inferred.
+      if (DecodeTarget(frame.body, &kind, &name) && kind == 'S') {
+        op.described_statement = true;
+        op.sql.assign(name);
+      }
+      return Push(std::move(op));
+    }
     case kTagSync: return Push(NewOp(OpKind::kSync, ts_us));
     case kTagClose: {
       uint8_t kind = 0;
@@ -230,7 +240,7 @@ void Session::OnServerResponse(int64_t ts_us, const Frame& frame) {
     case kTagParseComplete: return PopExpected(OpKind::kParse);
     case kTagBindComplete: return PopExpected(OpKind::kBind);
     case kTagCloseComplete: return PopExpected(OpKind::kClose);
-    case kTagParameterDescription: return;  // Describe of a statement: RowDescription/NoData follow
+    case kTagParameterDescription: return OnParameterDescription(frame);
     case kTagRowDescription:
     case kTagNoData:
       if (op.kind == OpKind::kDescribe) return PopExpected(OpKind::kDescribe);
@@ -270,6 +280,22 @@ void Session::OnServerResponse(int64_t ts_us, const Frame& frame) {
       if (!frame.body.empty()) transaction_status_ = static_cast<char>(frame.body[0]);
       return OnReadyForQuery();
     default: Counters().unexpected->Add(); return;
+  }
+}
+
+// ParameterDescription: Int16 n, Int32[n] type OIDs. Fills in the types a Parse left to the
+// server (OID 0), so later Binds of that statement render with real type names.
+void Session::OnParameterDescription(const Frame& frame) {
+  const PendingOp& op = pending_.front();
+  if (op.kind != OpKind::kDescribe || !op.described_statement) return;
+  auto it = prepared_.find(Key(op.sql));
+  if (it == prepared_.end()) return;
+  std::vector<uint32_t> types;
+  if (!DecodeParameterDescription(frame.body, &types)) return Counters().malformed->Add();
+  std::vector<uint32_t>& known = it->second.param_types;
+  if (known.size() < types.size()) known.resize(types.size(), 0);
+  for (size_t i = 0; i < types.size(); ++i) {
+    if (known[i] == 0) known[i] = types[i];
   }
 }
 

@@ -350,6 +350,30 @@ TEST_F(PostgresSessionTest, FunctionCallDescribeCloseAndEmptyQuery) {
   EXPECT_EQ(st[1].returned_rows, 1u);
 }
 
+TEST_F(PostgresSessionTest, DescribedStatementGivesParameterTypes) {
+  auto turns = LoggedIn();
+  // Parse with unspecified types, Describe the statement, then Bind/Execute text parameters.
+  turns.push_back({kC2S, Parse("q", "SELECT $1 + $2", {0, 0}) + Msg('D', "S" + Cstr("q")) +
+                             Msg('S', "")});
+  turns.push_back({kS2C, Msg('1', "") + Msg('t', Be16(2) + Be32(23) + Be32(20)) +
+                             Msg('T', Be16(1) + Cstr("?column?") + Be32(0) + Be16(0) + Be32(20) +
+                                          Be16(8) + Be32(0xFFFFFFFF) + Be16(0)) +
+                             Msg('Z', "I")});
+  turns.push_back({kC2S, Msg('B', Cstr("") + Cstr("q") + Be16(0) + Be16(2) + Be32(1) + "1" +
+                                      Be32(1) + "2" + Be16(0)) +
+                             Execute("") + Msg('S', "")});
+  turns.push_back({kS2C, Msg('2', "") + Msg('D', Be16(1) + Be32(1) + "3") +
+                             Msg('C', Cstr("SELECT 1")) + Msg('Z', "I")});
+  Run(turns);
+  auto st = sink_.Of(RecordKind::kStatement);
+  ASSERT_EQ(st.size(), 1u);
+  ASSERT_EQ(st[0].params.size(), 2u);
+  EXPECT_EQ(st[0].params[0].type, "int4");
+  EXPECT_EQ(st[0].params[1].type, "int8");
+  EXPECT_EQ(st[0].params[1].value, "2");
+  EXPECT_EQ(st[0].returned_rows, 1u);
+}
+
 TEST_F(PostgresSessionTest, RowLimitedExecuteAndPortalSuspended) {
   auto turns = LoggedIn();
   const std::string row = Msg('D', Be16(1) + Be32(1) + "x");
