@@ -185,6 +185,10 @@ def expand_execute(rec):
     return "".join(out)
 
 
+# COM_QUIT and COM_STMT_CLOSE get no answer from the server: the sensor reports them as statement
+# records with an UNKNOWN outcome, the general log as "Quit" / "Close stmt" lines.
+NO_ANSWER_COMMANDS = {"quit": "Quit", "stmt_close": "Close stmt"}
+
 COMMAND_OF = {"Query": "query", "Init DB": "init_db", "Execute": "execute", "Prepare": "prepare"}
 
 
@@ -274,7 +278,13 @@ def check_session(chk, port, tid, log_entries, sess, audit, client_counts, split
 
     statements = [r for r in sess if r.get("kind") == "statement"]
     prepares = [r for r in statements if r.get("command") == "prepare"]
-    others = [r for r in statements if r.get("command") != "prepare"]
+    others = [r for r in statements
+              if r.get("command") != "prepare" and r.get("command") not in NO_ANSWER_COMMANDS]
+    # Commands the server never answers: as many records as the server logged lines.
+    for cmd, log_name in NO_ANSWER_COMMANDS.items():
+        chk.expect_eq(f"{where}: {cmd} records vs general log {log_name!r} lines",
+                      sum(1 for e in log_entries if e.command == log_name),
+                      sum(1 for r in statements if r.get("command") == cmd))
     expected = expected_entries(log_entries, split_multi)
     exp_text = [f"{COMMAND_OF[e.command]}: {e.argument}" for e in expected]
     got_text = []
@@ -327,7 +337,8 @@ def compare(db, sensor_records, client_counts, verbose, drops, window):
     split_multi = not any(sensor_text(r) == MULTI_QUERY for r in sensor_records)
     n_log_stmts = sum(len(expected_entries(es, split_multi)) for es in log_sessions.values())
     n_sensor_stmts = sum(1 for r in sensor_records
-                         if r.get("kind") == "statement" and r.get("command") != "prepare")
+                         if r.get("kind") == "statement" and r.get("command") != "prepare"
+                         and r.get("command") not in NO_ANSWER_COMMANDS)
     print(f"general log: {len(log_sessions)} TCP connections, {n_log_stmts} Query/Init DB/Execute;"
           f" sensor: {len(sensor_sessions)} sessions, {len(sensor_records)} records, "
           f"{n_sensor_stmts} statements; multi-statement query reported "

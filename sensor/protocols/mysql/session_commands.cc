@@ -1,6 +1,7 @@
 // Session: turning command packets into requests, and results into statement records.
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
@@ -230,9 +231,14 @@ void Session::OnStatementClosed(uint32_t statement_id) { statements_.erase(state
 void Session::ApplyResult(Request& req, const ResultOutcome& outcome) {
   if (outcome.returned_rows) req.returned_rows = req.returned_rows.value_or(0) + *outcome.returned_rows;
   if (outcome.affected_rows) req.affected_rows = req.affected_rows.value_or(0) + *outcome.affected_rows;
-  SessionInfo& info = recorder_.info();
-  if (outcome.schema) info.database = *outcome.schema;
-  if (outcome.success && req.command == kComInitDb) info.database = req.argument;
+  // COM_INIT_DB is reported in the database it selects, as the server logs it. Any other
+  // statement ran in the database that was current when it was sent: a change it causes (USE,
+  // DROP DATABASE of the current one) applies to the statements after it.
+  if (outcome.success && req.command == kComInitDb) recorder_.info().database = req.argument;
+  std::optional<std::string> new_database = outcome.schema;
+  auto apply_database = [&] {
+    if (new_database) recorder_.info().database = *std::move(new_database);
+  };
   if (outcome.prepare) {
     RememberStatement(outcome.prepare->statement_id, req.statements[0],
                       outcome.prepare->num_params);
@@ -240,9 +246,10 @@ void Session::ApplyResult(Request& req, const ResultOutcome& outcome) {
   if (req.command == kComChangeUser) OnChangeUserResult(req, outcome);
   if (outcome.success && req.command == kComResetConnection) statements_.clear();
   const bool last = req.current + 1 >= req.statements.size();
-  if (outcome.more_results && last) return;  // e.g. CALL: results add up on the last statement
+  if (outcome.more_results && last) return apply_database();  // e.g. CALL: results add up on the last statement
   EmitStatement(req, req.statements[req.current],
                 outcome.success ? SqlResponse::kSuccess : SqlResponse::kFailed, &outcome);
+  apply_database();
   ++req.current;
   req.response_bytes = 0;
   req.affected_rows.reset();
