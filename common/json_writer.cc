@@ -7,6 +7,19 @@ namespace {
 
 constexpr char kHex[] = "0123456789abcdef";
 
+// True for every byte AppendJsonString must look at (control characters, '"', '\\', non-ASCII);
+// printable ASCII, the bulk of SQL text, is copied in runs without a per-byte branch chain.
+struct SpecialBytes {
+  bool table[256] = {};
+  constexpr SpecialBytes() {
+    for (int c = 0; c < 0x20; ++c) table[c] = true;
+    for (int c = 0x80; c < 0x100; ++c) table[c] = true;
+    table[static_cast<unsigned char>('"')] = true;
+    table[static_cast<unsigned char>('\\')] = true;
+  }
+};
+constexpr SpecialBytes kSpecial;
+
 void AppendEscapedByte(std::string* out, unsigned char c) {
   out->append("\\u00");
   out->push_back(kHex[c >> 4]);
@@ -45,7 +58,7 @@ void AppendJsonString(std::string* out, std::string_view s) {
   };
   while (i < s.size()) {
     const auto c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+    if (!kSpecial.table[c]) {
       ++i;
       continue;
     }

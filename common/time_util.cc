@@ -89,13 +89,39 @@ std::optional<int64_t> ParseDateTime(std::string_view t, char sep, size_t* pos) 
 
 }  // namespace
 
+// Writes `v` as exactly `width` decimal digits, zero-padded, at p; returns the end.
+static char* PutDigits(char* p, int64_t v, int width) {
+  for (int i = width - 1; i >= 0; --i) {
+    p[i] = static_cast<char>('0' + v % 10);
+    v /= 10;
+  }
+  return p + width;
+}
+
+// Called for every record the sensor writes, so no printf.
 std::string FormatTimestampUs(int64_t ts_us) {
   const Civil c = ToCivil(ts_us);
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%04lld-%02u-%02uT%02u:%02u:%02u.%06lldZ",
-                static_cast<long long>(c.year), c.month, c.day, c.hour, c.minute, c.second,
-                static_cast<long long>(c.micros));
-  return buf;
+  char buf[32];
+  char* p = buf;
+  if (c.year < 0 || c.year > 9999) {
+    p += std::snprintf(buf, sizeof(buf), "%lld", static_cast<long long>(c.year));
+  } else {
+    p = PutDigits(p, c.year, 4);
+  }
+  *p++ = '-';
+  p = PutDigits(p, c.month, 2);
+  *p++ = '-';
+  p = PutDigits(p, c.day, 2);
+  *p++ = 'T';
+  p = PutDigits(p, c.hour, 2);
+  *p++ = ':';
+  p = PutDigits(p, c.minute, 2);
+  *p++ = ':';
+  p = PutDigits(p, c.second, 2);
+  *p++ = '.';
+  p = PutDigits(p, c.micros, 6);
+  *p++ = 'Z';
+  return std::string(buf, p);
 }
 
 std::string FormatTimestampSeconds(int64_t ts_us) {
