@@ -1,6 +1,8 @@
 #!/bin/bash
-# Whole-process comparison on one capture: (a) a raw pcap_next_ex loop and (b) the sensor's
-# capture front half with reassembly only, each in its own process so each gets its own peak RSS.
+# Whole-process comparison on one capture: (a) a raw pcap_next_ex loop, (b) the sensor's
+# capture front half with reassembly only and (c) the whole dbaudit-sensor process (JSON Lines to
+# /dev/null; DBAUDIT_BENCH_SENSOR_FLAGS adds flags such as --mysql-ports), each in its own process
+# so each gets its own peak RSS.
 #
 #   bench/capture_compare.sh CAPTURE [BUILD_DIR]     (BUILD_DIR defaults to build/default)
 #
@@ -38,3 +40,21 @@ for workers in 1 2; do
     "engine, $workers worker(s)" "$wall" "$cpu" "$(echo "$rss/1024" | bc -l)" \
     "$(echo "$bps/1048576" | bc -l)" "$(echo "$wall/$raw_wall" | bc -l)" "$(echo "$cpu/$raw_cpu" | bc -l)"
 done
+
+# (c) the whole sensor process: decode, reassembly, both protocols, SQL analysis, JSON Lines out.
+sensor=$(find "$build" -name dbaudit-sensor -type f -perm -u+x | head -1)
+if [ -n "$sensor" ]; then
+  for workers in 1 2; do
+    times=$(mktemp)
+    /usr/bin/time -o "$times" -f "%e %U %S %M" "$sensor" --read "$capture" --emit jsonl \
+      --output /dev/null --workers "$workers" ${DBAUDIT_BENCH_SENSOR_FLAGS:-} 2>/dev/null
+    read -r wall user sys rss <"$times"
+    rm -f "$times"
+    cpu=$(echo "($user + $sys) * 1000" | bc -l)
+    printf "%-28s wall %9.1f ms  cpu %9.1f ms  peak RSS %7.1f MB  ratio wall %.2fx cpu %.2fx\n" \
+      "dbaudit-sensor, $workers worker(s)" "$(echo "$wall * 1000" | bc -l)" "$cpu" \
+      "$(echo "$rss/1024" | bc -l)" "$(echo "$wall * 1000 / $raw_wall" | bc -l)" "$(echo "$cpu / $raw_cpu" | bc -l)"
+  done
+else
+  echo "dbaudit-sensor not found under $build: whole-process run skipped"
+fi
