@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "common/metrics.h"
 
@@ -19,6 +20,8 @@ struct DetectCounters {
       "dbaudit_detect_mysql_total", "Connections handed to the MySQL parser.");
   Counter* postgres = MetricsRegistry::Default().GetCounter(
       "dbaudit_detect_postgres_total", "Connections handed to the PostgreSQL parser.");
+  Counter* flipped = MetricsRegistry::Default().GetCounter(
+      "dbaudit_detect_roles_flipped_total", "Mid-stream connections whose client/server roles the first bytes reversed.");
   Counter* unknown = MetricsRegistry::Default().GetCounter(
       "dbaudit_detect_unknown_total", "Connections whose first bytes matched no database protocol (ignored).");
 };
@@ -40,7 +43,7 @@ class DetectingHandler : public StreamHandler {
   }
 
   void OnData(Direction dir, int64_t ts_us, absl::Span<const uint8_t> data) override {
-    if (session_) return session_->OnData(dir, ts_us, data);
+    if (session_) return session_->OnData(Oriented(dir), ts_us, data);
     if (given_up_) return;
     Chunk c{dir, ts_us, std::string(reinterpret_cast<const char*>(data.data()), data.size()), 0};
     held_[static_cast<int>(dir)].append(c.bytes);
@@ -49,7 +52,7 @@ class DetectingHandler : public StreamHandler {
   }
 
   void OnGap(Direction dir, int64_t ts_us, uint64_t length) override {
-    if (session_) return session_->OnGap(dir, ts_us, length);
+    if (session_) return session_->OnGap(Oriented(dir), ts_us, length);
     if (given_up_) return;
     chunks_.push_back(Chunk{dir, ts_us, std::string(), length});
     // A loss before the protocol is known: trust the configured port, else give up.
@@ -62,7 +65,10 @@ class DetectingHandler : public StreamHandler {
       const Guess g = Classify(/*final=*/true);
       if (g != Guess::kNone) Start(g);
     }
-    if (session_) session_->OnClose(ts_us, close);
+    if (!session_) return;
+    CloseInfo oriented = close;
+    if (flipped_) std::swap(oriented.bytes_client_to_server, oriented.bytes_server_to_client);
+    session_->OnClose(ts_us, oriented);
   }
 
  private:
@@ -75,6 +81,24 @@ class DetectingHandler : public StreamHandler {
 
   static absl::Span<const uint8_t> View(const std::string& s) {
     return {reinterpret_cast<const uint8_t*>(s.data()), s.size()};
+  }
+
+  Direction Oriented(Direction dir) const {
+    if (!flipped_) return dir;
+    return dir == Direction::kClientToServer ? Direction::kServerToClient : Direction::kClientToServer;
+  }
+
+  // Roles guessed without a handshake (mid-stream: configured port, else the lower port) can be
+  // backwards: a greeting sent by the "client" or a startup message sent by the "server" says so.
+  bool RolesReversed() const {
+    if (!info_.mid_stream) return false;
+    const std::string& from_client = held_[0];
+    const std::string& from_server = held_[1];
+    const bool any = options_.detect_by_content;
+    return (!from_client.empty() && (any || port_guess_ == Guess::kMysql) &&
+            mysql::LooksLikeMysql(Direction::kServerToClient, View(from_client))) ||
+           (!from_server.empty() && (any || port_guess_ == Guess::kPostgres) &&
+            postgres::LooksLikePostgres(Direction::kClientToServer, View(from_server)));
   }
 
   // kNone while undecided. With `final`, decides on whatever is held.
@@ -112,6 +136,7 @@ class DetectingHandler : public StreamHandler {
   }
 
   void Decide() {
+    if (RolesReversed()) return StartFlipped();
     const Guess g = Classify(/*final=*/false);
     if (g != Guess::kNone) return Start(g);
     if (Hopeless()) GiveUp();
@@ -123,6 +148,19 @@ class DetectingHandler : public StreamHandler {
     held_[0].clear();
     held_[1].clear();
     Counters().unknown->Add();
+  }
+
+  // Swaps the roles, then starts the protocol whose opening message the swapped bytes show.
+  void StartFlipped() {
+    flipped_ = true;
+    std::swap(info_.client_ip, info_.server_ip);
+    std::swap(info_.client_port, info_.server_port);
+    std::swap(held_[0], held_[1]);
+    // The opening message is here, so the protocol sees the session from its start.
+    info_.mid_stream = false;
+    Counters().flipped->Add();
+    const bool greeting = !held_[1].empty() && mysql::LooksLikeMysql(Direction::kServerToClient, View(held_[1]));
+    Start(greeting ? Guess::kMysql : Guess::kPostgres);
   }
 
   void Start(Guess g) {
@@ -138,9 +176,9 @@ class DetectingHandler : public StreamHandler {
     held_[1].clear();
     for (const Chunk& c : replay) {
       if (c.gap > 0) {
-        session_->OnGap(c.dir, c.ts_us, c.gap);
+        session_->OnGap(Oriented(c.dir), c.ts_us, c.gap);
       } else {
-        session_->OnData(c.dir, c.ts_us, View(c.bytes));
+        session_->OnData(Oriented(c.dir), c.ts_us, View(c.bytes));
       }
     }
   }
@@ -152,6 +190,7 @@ class DetectingHandler : public StreamHandler {
   std::vector<Chunk> chunks_;
   std::string held_[2];
   bool given_up_ = false;
+  bool flipped_ = false;  // the flow table's client is the server: every direction is swapped
   std::unique_ptr<StreamHandler> session_;
 };
 
