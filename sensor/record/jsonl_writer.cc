@@ -44,6 +44,7 @@ void AppendStatementFields(const Record& r, JsonWriter& w) {
   AppendNonEmpty(w, "error_msg", r.error_msg);
   if (r.affected_rows) w.Field("affected_rows", *r.affected_rows);
   if (r.returned_rows) w.Field("returned_rows", *r.returned_rows);
+  if (r.batch_size > 1) w.Field("batch_index", r.batch_index).Field("batch_size", r.batch_size);
   w.Field("response_bytes", r.response_bytes);
   if (r.latency_us >= 0) w.Field("latency_us", r.latency_us);
   AppendNonEmpty(w, "fingerprint", r.fingerprint);

@@ -84,6 +84,10 @@ struct Record {
   std::optional<uint64_t> returned_rows;
   uint64_t response_bytes = 0;
   int64_t latency_us = -1;  // request to final response; -1 when unknown
+  // Position in a message that carried several statements (MySQL multi-statements, a PostgreSQL
+  // simple Query): 0-based index and count. A single statement is 0 of 1.
+  uint32_t batch_index = 0;
+  uint32_t batch_size = 1;
   std::string fingerprint;
   uint64_t fingerprint_id = 0;
   int injection_score = 0;

@@ -6,6 +6,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "sensor/record/record.h"
@@ -70,9 +71,16 @@ class ClassifyingSink : public RecordSink {
 
  private:
   void Classify(std::string_view sql, Record* record);
+  // Statements after the first of a multi-statement message are judged together with that first
+  // one, so stacked queries ("...WHERE id='1'; DROP TABLE users") are seen although the decoders
+  // report each statement on its own.
+  bool IsStacked(const Record& record);
+  static void AddStackedSignal(Record* record);
 
   RecordSink* next_;
   Analyzer analyzer_;
+  // session_id -> first statement of the batch in progress (bounded).
+  std::unordered_map<std::string, std::string> batch_heads_;
 };
 
 }  // namespace dbaudit::sensor::sql

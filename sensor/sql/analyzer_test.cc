@@ -189,6 +189,38 @@ TEST(ClassifyingSinkTest, FillsStatementRecordsAndPassesEverythingOn) {
   EXPECT_EQ(out.records[3].sql_statement.find("hunter2"), std::string::npos);
 }
 
+// The decoders report a multi-statement message one statement at a time; the sink still sees
+// the stacking (batch_index/batch_size) and judges each later statement with the first.
+TEST(ClassifyingSinkTest, StackedStatementsOfOneMessageAreFlagged) {
+  CollectingSink out;
+  ClassifyingSink sink(&out);
+  auto part = [](const char* session, const char* sql, uint32_t index, uint32_t size) {
+    Record r;
+    r.kind = RecordKind::kStatement;
+    r.session.protocol = Protocol::kMysql;
+    r.session.session_id = session;
+    r.command = "query";
+    r.sql_statement = sql;
+    r.batch_index = index;
+    r.batch_size = size;
+    return r;
+  };
+  sink.Emit(part("s-1", "SELECT * FROM users WHERE name = 'x'", 0, 2));
+  sink.Emit(part("s-2", "SELECT 1", 0, 1));  // another session in between
+  sink.Emit(part("s-1", "DROP TABLE users", 1, 2));
+  // The same two statements sent as two messages are not stacked.
+  sink.Emit(part("s-3", "SELECT * FROM users WHERE name = 'x'", 0, 1));
+  sink.Emit(part("s-3", "DROP TABLE users", 0, 1));
+  ASSERT_EQ(out.records.size(), 5u);
+  EXPECT_TRUE(out.records[0].injection_signals.empty());
+  const Record& stacked = out.records[2];
+  EXPECT_NE(std::find(stacked.injection_signals.begin(), stacked.injection_signals.end(), "stacked_query"),
+            stacked.injection_signals.end());
+  EXPECT_GE(stacked.injection_score, 40);
+  EXPECT_EQ(stacked.query_type, "DROP_TABLE");
+  EXPECT_TRUE(out.records[4].injection_signals.empty());
+}
+
 TEST(ClassifyingSinkTest, NonSqlCommands) {
   CollectingSink out;
   ClassifyingSink sink(&out);

@@ -101,13 +101,44 @@ ClassifyingSink::ClassifyingSink(RecordSink* next, size_t max_cache_entries)
 void ClassifyingSink::Emit(Record&& record) {
   if (record.kind == RecordKind::kStatement) {
     if (CarriesSql(record.command)) {
-      if (!record.sql_statement.empty()) Classify(record.sql_statement, &record);
+      if (!record.sql_statement.empty()) {
+        const bool stacked = record.batch_size > 1 && IsStacked(record);
+        Classify(record.sql_statement, &record);
+        if (stacked) AddStackedSignal(&record);
+      }
     } else if (const std::string sql = EquivalentSql(record.command, record.sql_statement);
                !sql.empty()) {
       Classify(sql, &record);
     }
   }
   next_->Emit(std::move(record));
+}
+
+bool ClassifyingSink::IsStacked(const Record& record) {
+  // Bound: a batch whose later statements never come (capture end) must not pin memory.
+  constexpr size_t kMaxOpenBatches = 4096;
+  if (record.batch_index == 0) {
+    if (batch_heads_.size() >= kMaxOpenBatches) batch_heads_.clear();
+    batch_heads_[record.session.session_id] = record.sql_statement;
+    return false;
+  }
+  auto it = batch_heads_.find(record.session.session_id);
+  if (it == batch_heads_.end()) return false;
+  const Dialect dialect =
+      record.session.protocol == Protocol::kPostgresql ? Dialect::kPostgresql : Dialect::kMysql;
+  const Analysis joint = analyzer_.Analyze(dialect, it->second + ";\n" + record.sql_statement);
+  if (record.batch_index + 1 >= record.batch_size) batch_heads_.erase(it);
+  return std::find(joint.injection_signals.begin(), joint.injection_signals.end(),
+                   "stacked_query") != joint.injection_signals.end();
+}
+
+void ClassifyingSink::AddStackedSignal(Record* record) {
+  auto& signals = record->injection_signals;
+  if (std::find(signals.begin(), signals.end(), "stacked_query") != signals.end()) return;
+  // Same weight as the analyzer gives a stacked query seen in one text (injection.h).
+  constexpr int kStackedWeight = 40;
+  signals.emplace_back("stacked_query");
+  record->injection_score = std::min(100, record->injection_score + kStackedWeight);
 }
 
 void ClassifyingSink::Classify(std::string_view sql, Record* record) {

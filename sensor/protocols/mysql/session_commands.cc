@@ -297,6 +297,11 @@ void Session::EmitStatement(Request& req, const std::string& sql, SqlResponse re
   Record r = recorder_.Make(RecordKind::kStatement, now_us_);
   r.command = CommandName(req.command);
   r.sql_statement = sql;
+  const std::vector<std::string>& batch = req.statements;
+  if (batch.size() > 1 && &sql >= batch.data() && &sql < batch.data() + batch.size()) {
+    r.batch_index = static_cast<uint32_t>(&sql - batch.data());
+    r.batch_size = static_cast<uint32_t>(batch.size());
+  }
   r.params = req.params;
   r.sql_response = response;
   r.success = response == SqlResponse::kSuccess;

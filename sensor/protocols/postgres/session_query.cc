@@ -376,6 +376,10 @@ void Session::EmitStatement(PendingOp& op, int64_t ts_us, SqlResponse outcome,
       r.command = "simple_query";
       r.sql_statement = op.next_statement < op.statements.size() ? op.statements[op.next_statement]
                                                                  : op.sql;
+      if (op.statements.size() > 1 && op.next_statement < op.statements.size()) {
+        r.batch_index = static_cast<uint32_t>(op.next_statement);
+        r.batch_size = static_cast<uint32_t>(op.statements.size());
+      }
       break;
     case OpKind::kParse: r.command = "parse"; break;
     case OpKind::kBind: r.command = "bind"; break;
